@@ -1,0 +1,66 @@
+import envSchema from 'env-schema'
+
+/**
+ * Every process (api, worker, start, migrate, token) reads the same typed configuration,
+ * validated once from the environment. Absent DATABASE_URL means "run an embedded
+ * PostgreSQL under DATA_DIR"; absent REDIS_URL means "queue on BullMQ's PostgreSQL backend".
+ */
+export interface Config {
+  HOST: string
+  PORT: number
+  /** Base URL used in Location headers and printed commands; derived from the request when unset. */
+  PUBLIC_URL?: string
+  LOG_LEVEL: string
+  DATABASE_URL?: string
+  DB_POOL_MAX: number
+  REDIS_URL?: string
+  /** Namespaces BullMQ keys in Redis so several deployments (or test files) can share one server. */
+  QUEUE_PREFIX: string
+  DATA_DIR: string
+  EMBEDDED_PG_PORT: number
+  JWT_SECRET?: string
+  JWT_ISSUER?: string
+  JWT_AUDIENCE?: string
+  JWKS_URL?: string
+  /** How often a worker looks for accepted requests that are not in their queue. */
+  SWEEP_INTERVAL_MS: number
+  /** A request is only re-enqueued by the sweeper once it has waited this long. */
+  SWEEP_GRACE_MS: number
+  /** BullMQ lock on a request being processed; a killed worker's request is retried after it lapses. */
+  WORKER_LOCK_MS: number
+  SHUTDOWN_DELAY_MS: number
+  /** `start` creates a demo directory and job on first run. */
+  DEMO: boolean
+}
+
+const schema = {
+  type: 'object',
+  properties: {
+    HOST: { type: 'string', default: '0.0.0.0' },
+    PORT: { type: 'integer', default: 3000 },
+    PUBLIC_URL: { type: 'string' },
+    LOG_LEVEL: { type: 'string', default: 'info', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
+    DATABASE_URL: { type: 'string' },
+    DB_POOL_MAX: { type: 'integer', minimum: 1, default: 10 },
+    REDIS_URL: { type: 'string' },
+    QUEUE_PREFIX: { type: 'string', default: 'scim-inbound' },
+    DATA_DIR: { type: 'string', default: './.data' },
+    EMBEDDED_PG_PORT: { type: 'integer', default: 54329 },
+    JWT_SECRET: { type: 'string', minLength: 16 },
+    JWT_ISSUER: { type: 'string' },
+    JWT_AUDIENCE: { type: 'string' },
+    JWKS_URL: { type: 'string' },
+    SWEEP_INTERVAL_MS: { type: 'integer', minimum: 100, default: 5000 },
+    SWEEP_GRACE_MS: { type: 'integer', minimum: 0, default: 10000 },
+    WORKER_LOCK_MS: { type: 'integer', minimum: 1000, default: 30000 },
+    SHUTDOWN_DELAY_MS: { type: 'integer', minimum: 0, default: 10000 },
+    DEMO: { type: 'boolean', default: true }
+  }
+} as const
+
+export function loadConfig (env: Record<string, string | undefined> = process.env, overrides: Partial<Config> = {}): Config {
+  // Empty strings in the environment mean "not set" (compose files and shells produce them).
+  const data = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''))
+  const config = envSchema<Config>({ schema, data, dotenv: false })
+  return { ...config, ...overrides }
+}
