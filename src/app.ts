@@ -1,0 +1,97 @@
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
+import fastifySwagger from '@fastify/swagger'
+import { randomUUID } from 'node:crypto'
+import { readFileSync, readdirSync } from 'node:fs'
+import path from 'node:path'
+import type { Config } from './config.js'
+import { createPool, type Db } from './db/pool.js'
+import { createQueueBackend, type QueueBackend } from './queue/backend.js'
+import { JobQueues } from './queue/job-queues.js'
+import { JobLookup } from './ingest/job-lookup.js'
+import { loggerOptions } from './logger.js'
+import { SCHEMAS_DIR } from './paths.js'
+import auth from './http/plugins/auth.js'
+import errors from './http/plugins/errors.js'
+import { openapiOptions } from './http/openapi-options.js'
+import { registerSharedSchemas } from './http/schemas.js'
+import healthRoutes from './http/routes/health.js'
+import directoryRoutes from './http/routes/directories.js'
+import userRoutes from './http/routes/users.js'
+import servicePrincipalRoutes from './http/routes/service-principals.js'
+import bulkUploadRoutes from './http/routes/bulk-upload.js'
+import bulkUploadStatusRoutes from './http/routes/bulk-upload-status.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    db: Db
+    queues: JobQueues
+    jobLookup: JobLookup
+    /** Absolute base URL for links: PUBLIC_URL, or what the client used to reach us. */
+    publicBaseUrl: (request: FastifyRequest) => string
+  }
+}
+
+export interface AppDependencies {
+  /** Shared with an in-process worker (`start`); otherwise the app opens and closes its own. */
+  db?: Db
+  queueBackend?: QueueBackend
+  logger?: boolean
+}
+
+/** Graph-shaped routes are also served under these prefixes, so a client only changes its base URL. */
+export const GRAPH_PREFIXES = ['', '/v1.0', '/beta'] as const
+
+/** Builds the HTTP application against the configured database and queue; never listens. */
+export async function buildApp (config: Config, dependencies: AppDependencies = {}): Promise<FastifyInstance> {
+  if (config.DATABASE_URL === undefined) throw new Error('DATABASE_URL must be resolved before building the app')
+  const app = Fastify({
+    logger: dependencies.logger === false ? false : loggerOptions(config),
+    genReqId: () => randomUUID(),
+    // Fastify's default strips unknown properties silently; a client must hear about them.
+    ajv: { customOptions: { removeAdditional: false, allErrors: true } },
+    bodyLimit: 1024 * 1024
+  })
+
+  const ownsDb = dependencies.db === undefined
+  const db = dependencies.db ?? createPool(config.DATABASE_URL, config.DB_POOL_MAX, 'scim-inbound-api')
+  const ownsBackend = dependencies.queueBackend === undefined
+  const backend = dependencies.queueBackend ?? createQueueBackend({ redisUrl: config.REDIS_URL, databaseUrl: config.DATABASE_URL, prefix: config.QUEUE_PREFIX })
+  const queues = new JobQueues(backend)
+  app.decorate('db', db)
+  app.decorate('queues', queues)
+  app.decorate('jobLookup', new JobLookup(db))
+  app.decorate('publicBaseUrl', (request: FastifyRequest) => config.PUBLIC_URL?.replace(/\/$/, '') ?? `${request.protocol}://${request.host}`)
+  app.addHook('onClose', async () => {
+    await queues.close()
+    if (ownsBackend) await backend.close()
+    if (ownsDb) await db.end()
+  })
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('request-id', request.id)
+    const clientRequestId = request.headers['client-request-id']
+    if (typeof clientRequestId === 'string' && clientRequestId.length <= 200) reply.header('client-request-id', clientRequestId)
+  })
+
+  await app.register(fastifySwagger, openapiOptions)
+  for (const file of readdirSync(SCHEMAS_DIR).filter(name => name.endsWith('.json')).sort()) {
+    app.addSchema(JSON.parse(readFileSync(path.join(SCHEMAS_DIR, file), 'utf8')))
+  }
+  registerSharedSchemas(app)
+  await app.register(errors)
+  await app.register(auth, { secret: config.JWT_SECRET, jwksUrl: config.JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE })
+
+  await app.register(healthRoutes)
+  await app.register(directoryRoutes)
+  await app.register(userRoutes)
+  for (const prefix of GRAPH_PREFIXES) {
+    await app.register(async scope => {
+      // The prefixed copies are the same operations; openapi.yaml lists each once, with
+      // the prefixes as alternative servers.
+      if (prefix !== '') scope.addHook('onRoute', route => { route.schema = { ...route.schema, hide: true } })
+      await scope.register(servicePrincipalRoutes)
+      await scope.register(bulkUploadStatusRoutes)
+      await scope.register(bulkUploadRoutes)
+    }, { prefix })
+  }
+  return app
+}

@@ -1,0 +1,91 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util'
+import closeWithGrace from 'close-with-grace'
+import { loadConfig, type Config } from './config.js'
+import { createPool } from './db/pool.js'
+import { migrate } from './db/migrate.js'
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.js'
+import { localJwtSecret } from './auth/local-secret.js'
+import { ALL_ROLES, mintToken } from './auth/mint-token.js'
+import { runStart } from './start.js'
+import { startApi } from './server.js'
+import { startWorker } from './worker.js'
+
+const USAGE = `Usage: scim-inbound <command>
+
+  start     API and worker in one process; with no DATABASE_URL an embedded PostgreSQL
+            under DATA_DIR and BullMQ on PostgreSQL; creates a demo job on first start
+  api       the HTTP API only (needs DATABASE_URL; REDIS_URL for BullMQ on Redis)
+  worker    the queue workers only (same)
+  migrate   apply migrations/ (under an advisory lock; safe to run from many processes)
+  token     mint a local HS256 token: --roles a,b --sub client-id [--expires-in seconds]
+`
+
+async function main (argv: string[]): Promise<void> {
+  const [command, ...rest] = argv
+  const config = loadConfig()
+  switch (command) {
+    case 'start': return await runStart(config)
+    case 'api': return await runApi(requireDatabase(config))
+    case 'worker': return await runWorker(requireDatabase(config))
+    case 'migrate': return await runMigrate(config)
+    case 'token': return runToken(config, rest)
+    default:
+      process.stderr.write(USAGE)
+      process.exitCode = command === undefined || command === 'help' || command === '--help' ? 0 : 2
+  }
+}
+
+function requireDatabase (config: Config): Config {
+  if (config.DATABASE_URL === undefined) {
+    throw new Error('DATABASE_URL is not set. Separate api and worker processes share one external PostgreSQL; use `scim-inbound start` for the all-in-one embedded mode.')
+  }
+  return config
+}
+
+async function runApi (config: Config): Promise<void> {
+  const app = await startApi(config)
+  closeWithGrace({ delay: config.SHUTDOWN_DELAY_MS }, async ({ err }) => {
+    if (err !== undefined) app.log.error({ err }, 'closing after an error')
+    await app.close()
+  })
+}
+
+async function runWorker (config: Config): Promise<void> {
+  const worker = await startWorker(config)
+  closeWithGrace({ delay: config.SHUTDOWN_DELAY_MS }, async () => { await worker.close() })
+}
+
+async function runMigrate (config: Config): Promise<void> {
+  let embedded: EmbeddedDatabase | undefined
+  if (config.DATABASE_URL === undefined) embedded = await startEmbeddedPostgres(config.DATA_DIR, config.EMBEDDED_PG_PORT)
+  const db = createPool(config.DATABASE_URL ?? embedded!.url, 1, 'scim-inbound-migrate')
+  try {
+    const applied = await migrate(db)
+    process.stdout.write(applied.length === 0 ? 'database is up to date\n' : `applied ${applied.join(', ')}\n`)
+  } finally {
+    await db.end()
+    await embedded?.stop()
+  }
+}
+
+function runToken (config: Config, args: string[]): void {
+  const { values } = parseArgs({
+    args,
+    options: {
+      roles: { type: 'string', default: ALL_ROLES.join(',') },
+      sub: { type: 'string', default: 'local-admin' },
+      'expires-in': { type: 'string', default: '3600' }
+    }
+  })
+  const expiresIn = Number(values['expires-in'])
+  if (!Number.isInteger(expiresIn) || expiresIn <= 0) throw new Error('--expires-in takes a number of seconds')
+  const secret = config.JWT_SECRET ?? localJwtSecret(config.DATA_DIR)
+  const roles = values.roles.split(',').map(role => role.trim()).filter(role => role !== '')
+  process.stdout.write(mintToken({ secret, roles, subject: values.sub, expiresIn, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE }) + '\n')
+}
+
+main(process.argv.slice(2)).catch(err => {
+  process.stderr.write(`scim-inbound: ${(err as Error).message}\n`)
+  process.exit(1)
+})

@@ -1,0 +1,94 @@
+/**
+ * The entra-shaped user: attribute names as Graph names them, and the column each lives in.
+ * `manager` is a reference and handled apart from plain attributes.
+ */
+export const ENTRA_ATTRIBUTE_COLUMNS = {
+  employeeId: 'employee_id',
+  userPrincipalName: 'user_principal_name',
+  mailNickname: 'mail_nickname',
+  displayName: 'display_name',
+  givenName: 'given_name',
+  surname: 'surname',
+  mail: 'mail',
+  accountEnabled: 'account_enabled',
+  jobTitle: 'job_title',
+  department: 'department',
+  companyName: 'company_name',
+  city: 'city',
+  state: 'state',
+  country: 'country',
+  streetAddress: 'street_address',
+  postalCode: 'postal_code',
+  mobilePhone: 'mobile_phone',
+  businessPhones: 'business_phones',
+  employeeType: 'employee_type'
+} as const
+
+export type EntraAttributeName = keyof typeof ENTRA_ATTRIBUTE_COLUMNS
+export const ENTRA_ATTRIBUTES = Object.keys(ENTRA_ATTRIBUTE_COLUMNS) as EntraAttributeName[]
+
+export interface EntraAttributeValues {
+  employeeId: string | null
+  userPrincipalName: string | null
+  mailNickname: string | null
+  displayName: string | null
+  givenName: string | null
+  surname: string | null
+  mail: string | null
+  accountEnabled: boolean
+  jobTitle: string | null
+  department: string | null
+  companyName: string | null
+  city: string | null
+  state: string | null
+  country: string | null
+  streetAddress: string | null
+  postalCode: string | null
+  mobilePhone: string | null
+  businessPhones: string[]
+  employeeType: string | null
+}
+
+/** A stored user as the worker holds it while applying a request. */
+export interface EntraUserRecord extends EntraAttributeValues {
+  id: string
+  managerId: string | null
+  managerExternalId: string | null
+  createdByJobId: string | null
+  createdAt: Date | null
+  lastModifiedAt: Date | null
+  deletedAt: Date | null
+}
+
+/** The user as the API returns it. */
+export interface EntraUserResource extends EntraAttributeValues {
+  id: string
+  manager: { id: string } | null
+  createdDateTime: string
+  lastModifiedDateTime: string
+  deletedDateTime: string | null
+}
+
+export function userFromRow (row: any): EntraUserRecord {
+  const record: any = {
+    id: row.id,
+    managerId: row.manager_id,
+    managerExternalId: row.manager_external_id,
+    createdByJobId: row.created_by_job_id,
+    createdAt: row.created_at,
+    lastModifiedAt: row.last_modified_at,
+    deletedAt: row.deleted_at
+  }
+  for (const attribute of ENTRA_ATTRIBUTES) record[attribute] = row[ENTRA_ATTRIBUTE_COLUMNS[attribute]]
+  return record as EntraUserRecord
+}
+
+export function toUserResource (user: EntraUserRecord): EntraUserResource {
+  const resource: any = { id: user.id }
+  for (const attribute of ENTRA_ATTRIBUTES) resource[attribute] = user[attribute]
+  resource.manager = user.managerId === null ? null : { id: user.managerId }
+  resource.createdDateTime = (user.createdAt ?? new Date()).toISOString()
+  resource.lastModifiedDateTime = (user.lastModifiedAt ?? new Date()).toISOString()
+  resource.deletedDateTime = user.deletedAt === null ? null : user.deletedAt.toISOString()
+  return resource as EntraUserResource
+}

@@ -1,0 +1,136 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { Readable } from 'node:stream'
+import type { SyncJob } from '../../jobs/repository.js'
+import { countOperations, validateBulkRequest } from '../../ingest/validate-bulk-request.js'
+import { acceptBulkRequest } from '../../ingest/accept-bulk-request.js'
+import { assertJobAccess } from '../job-access.js'
+import { GraphError, notFound } from '../graph-error.js'
+import { errorResponses } from '../schemas.js'
+import { BULK_REQUEST_SCHEMA_ID } from '../../ingest/schema-ids.js'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The job addressed by an upload, looked up before its body is read. */
+    uploadJob: SyncJob
+  }
+}
+
+const ACCEPTED_MEDIA_TYPES = new Set(['application/scim+json', 'application/json'])
+
+export const BULK_UPLOAD_PATH = '/servicePrincipals/:spId/synchronization/jobs/:jobId/bulkUpload'
+
+/**
+ * The drop-in for Graph's bulkUpload. Everything that can be refused without the body is
+ * refused before it is read (token, job, media type, declared length); the body is then
+ * read up to the job's byte limit, parsed once, validated, committed, and answered 202.
+ */
+export default async function bulkUploadRoutes (app: FastifyInstance): Promise<void> {
+  app.decorateRequest('uploadJob', null as unknown as SyncJob)
+  // This scope reads upload bodies itself, bounded by the job's limit, and keeps the raw
+  // text for storage.
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('*', async (request: FastifyRequest, payload: Readable) =>
+    await readBounded(payload, request.uploadJob.settings.maxPayloadBytes))
+
+  app.post<{ Params: { spId: string, jobId: string }, Body: string }>(BULK_UPLOAD_PATH, {
+    schema: {
+      tags: ['bulk upload'],
+      summary: 'Upload SCIM users in bulk',
+      description: 'Accepts a SCIM BulkRequest of Core + Enterprise users (POST creates or updates, DELETE soft-deletes). ' +
+        'Attribute names and schema URNs are case-insensitive. 202 means the request is committed: it will be processed in acceptance order ' +
+        'once the job is started. `Location` points at the request\'s status resource. Roles SynchronizationData-User.Upload, or ' +
+        'SynchronizationData-User.Upload.OwnedBy for owners of the app.',
+      consumes: ['application/scim+json', 'application/json'],
+      params: {
+        type: 'object',
+        required: ['spId', 'jobId'],
+        properties: { spId: { type: 'string', format: 'uuid' }, jobId: { type: 'string', minLength: 1, maxLength: 200 } }
+      },
+      body: { $ref: `${BULK_REQUEST_SCHEMA_ID}#` },
+      response: {
+        202: {
+          type: 'null',
+          description: 'Accepted and committed.',
+          headers: {
+            location: { type: 'string', description: "URL of the request's status resource." },
+            'request-id': { type: 'string', description: 'Id of the accepted request.' }
+          }
+        },
+        ...errorResponses(400, 401, 403, 404, 413, 415)
+      }
+    },
+    // The body is validated by validateBulkRequest, which matches names case-insensitively
+    // and locates every problem; the schema above documents the same contract.
+    validatorCompiler: () => () => true,
+    onRequest: async (request) => {
+      await app.authenticate(request)
+      const job = await app.jobLookup.get((request.params as { spId: string }).spId, (request.params as { jobId: string }).jobId)
+      if (job === undefined) throw notFound(`Provisioning job ${(request.params as { jobId: string }).jobId}`)
+      assertJobAccess(request, job)
+      request.uploadJob = job
+      checkMediaType(request.headers['content-type'])
+      const declared = Number(request.headers['content-length'])
+      if (Number.isFinite(declared) && declared > job.settings.maxPayloadBytes) throw tooManyBytes(job.settings.maxPayloadBytes)
+    }
+  }, async (request, reply) => {
+    const job = request.uploadJob
+    const parsed = parseJson(request.body ?? '')
+    const count = countOperations(parsed)
+    if (count !== undefined && count > job.settings.maxOperations) {
+      throw new GraphError(413, 'RequestEntityTooLarge',
+        `The request has ${count} operations; this job accepts at most ${job.settings.maxOperations} per request (setting maxOperations).`,
+        [{ code: 'tooManyOperations', target: '/Operations', message: `at most ${job.settings.maxOperations} operations`, limit: job.settings.maxOperations }])
+    }
+    const result = validateBulkRequest(parsed)
+    if (!result.ok) {
+      throw new GraphError(400, 'InvalidDataFormat',
+        `The bulk request is invalid (${result.errors.length} problem${result.errors.length === 1 ? '' : 's'}): ` +
+        result.errors.slice(0, 5).map(error => `${error.pointer || '/'} ${error.message}`).join('; '),
+        result.errors.map(error => ({ code: 'invalidValue', target: error.pointer, message: error.message, ...(error.index !== undefined ? { index: error.index } : {}), ...(error.bulkId !== undefined ? { bulkId: error.bulkId } : {}) })))
+    }
+    await acceptBulkRequest(app.db, app.queues, {
+      requestId: request.id,
+      jobId: job.id,
+      payload: request.body ?? '',
+      operationCount: result.request.operations.length,
+      clientId: request.principal.clientId
+    }, request.log)
+    const prefix = request.url.startsWith('/v1.0/') ? '/v1.0' : request.url.startsWith('/beta/') ? '/beta' : ''
+    return reply.code(202)
+      .header('location', `${app.publicBaseUrl(request)}${prefix}/servicePrincipals/${job.servicePrincipalId}/synchronization/jobs/${job.id}/bulkUploads/${request.id}`)
+      .send()
+  })
+}
+
+function checkMediaType (header: string | undefined): void {
+  const mediaType = header?.split(';')[0].trim().toLowerCase()
+  if (mediaType === undefined || !ACCEPTED_MEDIA_TYPES.has(mediaType)) {
+    throw new GraphError(415, 'UnsupportedMediaType',
+      `Content-Type ${header === undefined ? 'is missing' : `'${header}' is not accepted`}; send application/scim+json (or application/json).`)
+  }
+}
+
+function tooManyBytes (limit: number): GraphError {
+  return new GraphError(413, 'RequestEntityTooLarge', `The body exceeds this job's limit of ${limit} bytes (setting maxPayloadBytes).`,
+    [{ code: 'payloadTooLarge', target: '', message: `at most ${limit} bytes`, limit }])
+}
+
+async function readBounded (stream: Readable, limit: number): Promise<string> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of stream) {
+    size += (chunk as Buffer).length
+    // Stop buffering at the limit: Node discards the rest of the body while the 413 is sent.
+    if (size > limit) throw tooManyBytes(limit)
+    chunks.push(chunk as Buffer)
+  }
+  return Buffer.concat(chunks, size).toString('utf8')
+}
+
+function parseJson (text: string): unknown {
+  try {
+    return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text)
+  } catch (err) {
+    throw new GraphError(400, 'InvalidDataFormat', `The body is not valid JSON: ${(err as Error).message}.`, [{ code: 'invalidSyntax', target: '', message: (err as Error).message }])
+  }
+}

@@ -1,0 +1,138 @@
+import { BULK_REQUEST_FIELD, lookupField, type Field, type Shape } from './attribute-shapes.js'
+import type { PointerSegment } from './json-pointer.js'
+
+/** Containers nested deeper than this are refused: bounds the recursion whatever the client sends. */
+export const MAX_DEPTH = 32
+/** Issues beyond this many are only counted, so a hostile body cannot make the error list huge. */
+export const MAX_ISSUES = 100
+
+/** A problem found while normalizing, located in the body as sent. */
+export interface NormalizeIssue {
+  segments: PointerSegment[]
+  message: string
+}
+
+export interface NormalizedBody {
+  /** A fresh copy of the body with canonical member names; forbidden and too-deep members are left out. */
+  value: unknown
+  issues: NormalizeIssue[]
+  /** Issues found beyond MAX_ISSUES. */
+  suppressedIssues: number
+  /**
+   * Maps a location in `value` (e.g. ajv's instancePath, split) to the same location in the body as sent:
+   * canonical names go back to the client's spelling (`userName` → `username`); indices are unchanged.
+   */
+  toOriginal: (segments: readonly string[]) => PointerSegment[]
+}
+
+export function isJsonObject (v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+/**
+ * Case-insensitive so that a downstream step that folds case cannot turn `__PROTO__` into `__proto__`.
+ * The length test keeps the common case free of `toLowerCase()` allocations.
+ */
+function isForbiddenKey (key: string): boolean {
+  if (key.length !== 9 && key.length !== 11) return false
+  const k = key.toLowerCase()
+  return k === '__proto__' || k === 'prototype' || k === 'constructor'
+}
+
+class Walker {
+  readonly issues: NormalizeIssue[] = []
+  suppressedIssues = 0
+  /** Canonical name → name as sent, only for objects where some member was renamed (rare: no cost otherwise). */
+  readonly renames = new WeakMap<object, Map<string, string>>()
+  // One mutable path, copied only when an issue is recorded: no per-node allocation.
+  private readonly path: PointerSegment[] = []
+
+  issue (message: string): void {
+    if (this.issues.length < MAX_ISSUES) this.issues.push({ segments: this.path.slice(), message })
+    else this.suppressedIssues++
+  }
+
+  /** Returns the normalized copy of `v`, or undefined when it must be left out. */
+  value (v: unknown, field: Field | undefined, depth: number): unknown {
+    if (typeof v !== 'object' || v === null) return field?.value === undefined ? v : field.value(v)
+    if (depth > MAX_DEPTH) {
+      this.issue(`nesting deeper than ${MAX_DEPTH} levels is not allowed`)
+      return undefined
+    }
+    if (!Array.isArray(v)) return this.object(v as Record<string, unknown>, field?.shape, depth)
+    const out: unknown[] = []
+    for (let i = 0; i < v.length; i++) {
+      this.path.push(i)
+      const item = this.value(v[i], field, depth + 1)
+      this.path.pop()
+      out.push(item === undefined ? null : item) // null keeps the indices of the body as sent
+    }
+    return out
+  }
+
+  object (v: Record<string, unknown>, shape: Shape | undefined, depth: number): Record<string, unknown> {
+    const out: Record<string, unknown> = {}
+    let renamed: Map<string, string> | undefined
+    for (const key of Object.keys(v)) {
+      this.path.push(key)
+      if (isForbiddenKey(key)) {
+        // Never copied: `out[key] = …` with `__proto__` would replace out's prototype.
+        this.issue(`"${key}" is not allowed as an attribute name`)
+        this.path.pop()
+        continue
+      }
+      const field = shape === undefined ? undefined : lookupField(shape, key)
+      const name = field?.name ?? key
+      // Two spellings of one attribute (`userName` and `username`) can only meet once a rename happened.
+      if (name !== key || renamed !== undefined) {
+        if (Object.hasOwn(out, name)) {
+          const first = renamed?.get(name) ?? name
+          this.issue(`"${key}" repeats the attribute "${first}" (attribute names are case-insensitive)`)
+          this.path.pop()
+          continue
+        }
+        if (name !== key) (renamed ??= new Map()).set(name, key)
+      }
+      const value = this.value(v[key], field, depth + 1)
+      this.path.pop()
+      if (value !== undefined) out[name] = value
+    }
+    if (renamed !== undefined) this.renames.set(out, renamed)
+    return out
+  }
+}
+
+/**
+ * Copies a parsed BulkRequest (output of JSON.parse) in one walk, giving known members their canonical spelling
+ * (`operations` → `Operations`, `username` → `userName`, enterprise URN in any case → canonical), canonicalizing
+ * `method`, `path` and known schema URNs, and keeping unknown members as sent. `__proto__`, `constructor` and
+ * `prototype` members are never copied and are reported, as is nesting deeper than MAX_DEPTH. Never throws.
+ */
+export function normalizeBulkRequest (parsed: unknown): NormalizedBody {
+  const walker = new Walker()
+  const value = walker.value(parsed, BULK_REQUEST_FIELD, 1)
+  const { renames } = walker
+  return {
+    value,
+    issues: walker.issues,
+    suppressedIssues: walker.suppressedIssues,
+    toOriginal (segments) {
+      const out: PointerSegment[] = []
+      let node: unknown = value
+      for (const seg of segments) {
+        if (Array.isArray(node)) {
+          const i = Number(seg)
+          out.push(Number.isInteger(i) ? i : seg)
+          node = node[i]
+        } else if (isJsonObject(node)) {
+          out.push(renames.get(node)?.get(seg) ?? seg)
+          node = Object.hasOwn(node, seg) ? node[seg] : undefined
+        } else {
+          out.push(seg)
+          node = undefined
+        }
+      }
+      return out
+    }
+  }
+}

@@ -1,0 +1,41 @@
+import type { EntraAttributeValues } from '../directory/entra/user.js'
+import { readAttribute } from './attribute-path.js'
+import { API2AAD_DEFAULT_MAPPINGS, API2AAD_MANAGER_SOURCE, type AttributeMapping, type ValueTransform } from './api2aad-defaults.js'
+
+export interface MappedUser {
+  /** Only the attributes the source carried a value for: a null or absent source leaves the target as it is. */
+  attributes: Partial<EntraAttributeValues>
+  /** The manager's externalId (bulkId references already resolved), absent when the source sent none. */
+  managerExternalId?: string
+}
+
+/**
+ * Applies attribute mappings to one normalized SCIM user. `resolveBulkId` turns a
+ * `bulkId:<id>` reference into the externalId of that operation.
+ */
+export function applyMappings (user: Record<string, unknown>, resolveBulkId: (bulkId: string) => string | undefined, mappings: AttributeMapping[] = API2AAD_DEFAULT_MAPPINGS): MappedUser {
+  const attributes: Record<string, unknown> = {}
+  for (const mapping of mappings) {
+    const value = transform(readAttribute(user, mapping.source), mapping.transform)
+    if (value !== undefined) attributes[mapping.target] = value
+  }
+  const mapped: MappedUser = { attributes: attributes as Partial<EntraAttributeValues> }
+  const manager = readAttribute(user, API2AAD_MANAGER_SOURCE)
+  if (typeof manager === 'string' && manager !== '') {
+    mapped.managerExternalId = manager.startsWith('bulkId:') ? resolveBulkId(manager.slice('bulkId:'.length)) : manager
+  }
+  return mapped
+}
+
+function transform (value: unknown, how: ValueTransform): unknown {
+  if (value === undefined || value === null) return undefined
+  switch (how) {
+    case 'direct': return value
+    case 'localPart': {
+      if (typeof value !== 'string') return undefined
+      const at = value.indexOf('@')
+      return at < 0 ? value : value.slice(0, at)
+    }
+    case 'list': return [String(value)]
+  }
+}

@@ -1,0 +1,229 @@
+import { randomUUID } from 'node:crypto'
+import type { BulkOperation } from '../scim/types.js'
+import { ENTRA_ATTRIBUTES, type EntraAttributeName, type EntraAttributeValues, type EntraUserRecord } from '../directory/entra/user.js'
+import { checkUserPrincipalName, missingOnCreate } from '../directory/entra/rules.js'
+import type { MappedUser } from '../mapping/apply-mappings.js'
+import type { ModifiedProperty, OperationOutcome, ProvisioningStep } from './outcome.js'
+import { DirectoryIndex } from './directory-index.js'
+
+export interface PreparedOperation {
+  op: BulkOperation
+  mapped: MappedUser
+}
+
+export interface ApplyContext {
+  jobId: string
+  verifiedDomains: string[]
+  now: Date
+}
+
+export interface ApplyResult {
+  outcomes: OperationOutcome[]
+  /** Final state of every user this request changed, to be written in one statement. */
+  changed: EntraUserRecord[]
+  /** Users that came into existence (created or restored): reports waiting for them get linked. */
+  arrivedIds: string[]
+  deletedIds: string[]
+}
+
+/**
+ * Applies a request's operations, in order, to the users loaded for it. Pure and in memory:
+ * each operation sees the effect of the ones before it (the same externalId twice in one
+ * request is applied in order), and nothing touches the database until the caller writes
+ * the result in a few batched statements.
+ */
+export function applyOperations (prepared: PreparedOperation[], loaded: EntraUserRecord[], context: ApplyContext): ApplyResult {
+  const index = new DirectoryIndex(loaded)
+  const changed = new Map<string, EntraUserRecord>()
+  const arrived = new Set<string>()
+  const deleted = new Set<string>()
+  const lastOutcomeFor = new Map<string, OperationOutcome>()
+  const outcomes: OperationOutcome[] = []
+
+  for (const { op, mapped } of prepared) {
+    const outcome = newOutcome(op, mapped)
+    outcomes.push(outcome)
+    const existing = index.byEmployeeId(op.data.externalId)
+    const live = existing !== undefined && existing.deletedAt === null
+    outcome.steps.push(step('EntrySynchronizationAdd', 'matching', live ? 'success' : 'skipped',
+      live ? `Matched a user with employeeId '${op.data.externalId}'.` : `No user with employeeId '${op.data.externalId}' exists.`))
+
+    let result: EntraUserRecord | undefined
+    if (op.method === 'DELETE') result = live ? softDelete(existing, outcome, context) : skipDelete(outcome, op)
+    else if (live) result = update(existing, mapped, outcome, index, context)
+    else result = create(existing, mapped, outcome, index, context)
+
+    if (result === undefined) continue
+    if (op.method !== 'DELETE') linkManager(result, mapped, index, outcome)
+    index.put(result)
+    changed.set(result.id, result)
+    lastOutcomeFor.set(result.id, outcome)
+    if (result.deletedAt !== null) deleted.add(result.id)
+    else if (existing === undefined || existing.deletedAt !== null) arrived.add(result.id)
+  }
+
+  // A report processed before its manager in the same request is linked now.
+  for (const user of changed.values()) {
+    if (user.deletedAt !== null || user.managerExternalId === null || user.managerId !== null) continue
+    const manager = index.liveByEmployeeId(user.managerExternalId)
+    if (manager === undefined || manager.id === user.id) continue
+    user.managerId = manager.id
+    const outcome = lastOutcomeFor.get(user.id)!
+    outcome.modifiedProperties.push({ displayName: 'manager', oldValue: null, newValue: manager.id })
+    outcome.steps.push(step('EntryReferenceResolution', 'referenceResolution', 'success', `Linked manager '${user.managerExternalId}' provisioned later in the same request.`))
+  }
+
+  return { outcomes, changed: [...changed.values()], arrivedIds: [...arrived], deletedIds: [...deleted] }
+}
+
+function create (previous: EntraUserRecord | undefined, mapped: MappedUser, outcome: OperationOutcome, index: DirectoryIndex, context: ApplyContext): EntraUserRecord | undefined {
+  // A soft-deleted user sent again is restored, keeping its object id.
+  const base = previous ?? blankUser(context)
+  const candidate: EntraUserRecord = { ...base, ...mapped.attributes, deletedAt: null, lastModifiedAt: context.now }
+  outcome.action = 'create'
+  const missing = missingOnCreate(candidate)
+  if (missing.length > 0) {
+    return fail(outcome, 'MandatoryFieldsMissing', `Cannot create the user: required attribute(s) ${missing.join(', ')} have no value. ` +
+      'Send userName (it becomes userPrincipalName and mailNickname) and displayName.')
+  }
+  if (!passesDirectoryRules(candidate, undefined, outcome, index, context)) return undefined
+  outcome.modifiedProperties = diff(previous?.deletedAt != null ? previous : undefined, candidate)
+  if (previous !== undefined) {
+    outcome.action = 'update'
+    outcome.modifiedProperties.push({ displayName: 'deletedDateTime', oldValue: previous.deletedAt!.toISOString(), newValue: null })
+  }
+  succeed(outcome, candidate, previous === undefined ? 'EntryExportAdd' : 'EntryExportUpdate', previous === undefined ? 'Created the user.' : 'Restored the soft-deleted user.')
+  return candidate
+}
+
+function update (existing: EntraUserRecord, mapped: MappedUser, outcome: OperationOutcome, index: DirectoryIndex, context: ApplyContext): EntraUserRecord | undefined {
+  const candidate: EntraUserRecord = { ...existing, ...mapped.attributes }
+  const modified = diff(existing, candidate)
+  const managerChanges = mapped.managerExternalId !== undefined && mapped.managerExternalId !== existing.managerExternalId
+  outcome.action = existing.accountEnabled && candidate.accountEnabled === false ? 'disable' : 'update'
+  outcome.targetId = existing.id
+  outcome.targetDisplayName = existing.displayName
+  if (modified.length === 0 && !managerChanges) {
+    outcome.action = 'other'
+    outcome.status = 'skipped'
+    outcome.reason = 'EntrySynchronizationSkipped: the user already has these values; nothing was written.'
+    outcome.steps.push(step('EntryExportSkipped', 'export', 'skipped', 'No attribute changed.'))
+    return undefined
+  }
+  if (!passesDirectoryRules(candidate, existing, outcome, index, context)) return undefined
+  candidate.lastModifiedAt = context.now
+  outcome.modifiedProperties = modified
+  succeed(outcome, candidate, 'EntryExportUpdate', outcome.action === 'disable' ? 'Disabled the user.' : 'Updated the user.')
+  return candidate
+}
+
+function softDelete (existing: EntraUserRecord, outcome: OperationOutcome, context: ApplyContext): EntraUserRecord {
+  const candidate: EntraUserRecord = { ...existing, deletedAt: context.now, lastModifiedAt: context.now }
+  outcome.action = 'delete'
+  outcome.modifiedProperties = [{ displayName: 'deletedDateTime', oldValue: null, newValue: context.now.toISOString() }]
+  succeed(outcome, candidate, 'EntryExportDelete', 'Soft-deleted the user; it can be restored by sending it again.')
+  return candidate
+}
+
+function skipDelete (outcome: OperationOutcome, op: BulkOperation): undefined {
+  outcome.action = 'delete'
+  outcome.status = 'skipped'
+  outcome.reason = `No user with employeeId '${op.data.externalId}' exists (or it is already deleted); nothing to delete.`
+  return undefined
+}
+
+function passesDirectoryRules (candidate: EntraUserRecord, existing: EntraUserRecord | undefined, outcome: OperationOutcome, index: DirectoryIndex, context: ApplyContext): boolean {
+  const upn = candidate.userPrincipalName
+  if (upn !== null && upn !== existing?.userPrincipalName) {
+    const violation = checkUserPrincipalName(upn, context.verifiedDomains)
+    if (violation !== undefined) { fail(outcome, violation.errorCode, violation.reason); return false }
+  }
+  const upnHolder = upn === null ? undefined : index.holderOfUpn(upn)
+  if (upnHolder !== undefined && upnHolder.id !== candidate.id) {
+    fail(outcome, 'EntryConflict', `userPrincipalName '${upn}' is already used by user ${upnHolder.id} (employeeId '${upnHolder.employeeId ?? ''}').`)
+    return false
+  }
+  const nickname = candidate.mailNickname
+  const nicknameHolder = nickname === null ? undefined : index.holderOfMailNickname(nickname)
+  if (nicknameHolder !== undefined && nicknameHolder.id !== candidate.id) {
+    fail(outcome, 'EntryConflict', `mailNickname '${nickname}' is already used by user ${nicknameHolder.id} (employeeId '${nicknameHolder.employeeId ?? ''}').`)
+    return false
+  }
+  return true
+}
+
+function linkManager (user: EntraUserRecord, mapped: MappedUser, index: DirectoryIndex, outcome: OperationOutcome): void {
+  if (mapped.managerExternalId === undefined) return
+  const before = user.managerId
+  user.managerExternalId = mapped.managerExternalId
+  const manager = index.liveByEmployeeId(mapped.managerExternalId)
+  user.managerId = manager !== undefined && manager.id !== user.id ? manager.id : null
+  if (user.managerId !== before) outcome.modifiedProperties.push({ displayName: 'manager', oldValue: before, newValue: user.managerId })
+  if (user.managerId === null) {
+    outcome.steps.push(step('EntryReferenceResolution', 'referenceResolution', 'warning',
+      `Manager '${mapped.managerExternalId}' is not provisioned yet; the link is made as soon as it arrives.`))
+  }
+}
+
+function blankUser (context: ApplyContext): EntraUserRecord {
+  const user: any = { id: randomUUID(), managerId: null, managerExternalId: null, createdByJobId: context.jobId, createdAt: context.now, lastModifiedAt: context.now, deletedAt: null }
+  for (const attribute of ENTRA_ATTRIBUTES) user[attribute] = null
+  user.accountEnabled = true
+  user.businessPhones = []
+  return user as EntraUserRecord
+}
+
+function diff (before: EntraAttributeValues | undefined, after: EntraAttributeValues): ModifiedProperty[] {
+  const modified: ModifiedProperty[] = []
+  for (const attribute of ENTRA_ATTRIBUTES) {
+    const oldValue = before === undefined ? null : display(before, attribute)
+    const newValue = display(after, attribute)
+    if (oldValue !== newValue) modified.push({ displayName: attribute, oldValue, newValue })
+  }
+  return modified
+}
+
+function display (values: EntraAttributeValues, attribute: EntraAttributeName): string | null {
+  const value = values[attribute]
+  if (value === null || value === undefined) return null
+  if (Array.isArray(value)) return value.length === 0 ? null : JSON.stringify(value)
+  return String(value)
+}
+
+function newOutcome (op: BulkOperation, mapped: MappedUser): OperationOutcome {
+  const sourceName = typeof op.data.displayName === 'string' ? op.data.displayName : (mapped.attributes.userPrincipalName ?? null)
+  return {
+    operationIndex: op.index,
+    bulkId: op.bulkId,
+    method: op.method,
+    externalId: op.data.externalId,
+    sourceDisplayName: sourceName,
+    action: 'other',
+    status: 'success',
+    errorCode: null,
+    reason: null,
+    targetId: null,
+    targetDisplayName: null,
+    modifiedProperties: [],
+    steps: [step('EntryImport', 'import', 'success', `Received user '${op.data.externalId}' (${op.method}) from the API.`)]
+  }
+}
+
+function succeed (outcome: OperationOutcome, user: EntraUserRecord, stepName: string, description: string): void {
+  outcome.status = 'success'
+  outcome.targetId = user.id
+  outcome.targetDisplayName = user.displayName
+  outcome.steps.push(step(stepName, 'export', 'success', description))
+}
+
+function fail (outcome: OperationOutcome, errorCode: string, reason: string): undefined {
+  outcome.status = 'failure'
+  outcome.errorCode = errorCode
+  outcome.reason = reason
+  outcome.steps.push(step('EntryExport', 'export', 'failure', reason))
+  return undefined
+}
+
+function step (name: string, type: ProvisioningStep['provisioningStepType'], status: ProvisioningStep['status'], description: string): ProvisioningStep {
+  return { name, provisioningStepType: type, status, description }
+}
