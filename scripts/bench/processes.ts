@@ -1,0 +1,199 @@
+/**
+ * The service under test as child processes (API and one worker), and what the bench
+ * observes of them from /proc: resident memory and CPU time, per process and for the
+ * PostgreSQL and Redis servers they talk to.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { existsSync, readFileSync, readdirSync } from 'node:fs'
+import { createServer } from 'node:net'
+import path from 'node:path'
+
+export type RunMode = 'dist' | 'tsx'
+
+/** `npx tsc -p .`; the compiled CLI is used only when the build succeeds. */
+export function buildService (root: string): { mode: RunMode, note: string } {
+  const started = Date.now()
+  const result = spawnSync('npx', ['tsc', '-p', '.'], { cwd: root, encoding: 'utf8', timeout: 180_000 })
+  const seconds = ((Date.now() - started) / 1000).toFixed(1)
+  if (result.status === 0 && existsSync(path.join(root, 'dist', 'cli.js'))) {
+    return { mode: 'dist', note: `compiled with tsc in ${seconds} s; running node dist/cli.js` }
+  }
+  const why = (result.error?.message ?? `${result.stdout ?? ''}${result.stderr ?? ''}`).trim().split('\n').slice(0, 3).join(' | ')
+  return { mode: 'tsx', note: `tsc failed (${why}); running node --import tsx src/cli.ts` }
+}
+
+export async function findFreePort (from: number, attempts = 50): Promise<number> {
+  for (let port = from; port < from + attempts; port++) {
+    const free = await new Promise<boolean>(resolve => {
+      const server = createServer()
+      server.once('error', () => resolve(false))
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
+    })
+    if (free) return port
+  }
+  throw new Error(`no free port in ${from}-${from + attempts - 1}`)
+}
+
+export interface ServiceProcess {
+  role: 'api' | 'worker'
+  child: ChildProcess
+  pid: number
+  /** Last lines the process wrote, for error reports. */
+  output: string[]
+}
+
+export function startRole (root: string, mode: RunMode, role: 'api' | 'worker', env: Record<string, string>, extraNodeArgs: string[] = []): ServiceProcess {
+  const args = mode === 'dist'
+    ? [...extraNodeArgs, 'dist/cli.js', role]
+    : [...extraNodeArgs, '--import', 'tsx', 'src/cli.ts', role]
+  const child = spawn(process.execPath, args, { cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  if (child.pid === undefined) throw new Error(`could not start the ${role}`)
+  const service: ServiceProcess = { role, child, pid: child.pid, output: [] }
+  const collect = (chunk: Buffer): void => {
+    for (const line of chunk.toString('utf8').split('\n')) {
+      if (line.trim() === '') continue
+      service.output.push(line)
+      if (service.output.length > 200) service.output.shift()
+      // LOG_LEVEL=warn: whatever the service says is worth seeing.
+      process.stderr.write(`  [${role}] ${line.length > 400 ? `${line.slice(0, 400)}…` : line}\n`)
+    }
+  }
+  child.stdout!.on('data', collect)
+  child.stderr!.on('data', collect)
+  return service
+}
+
+export async function waitForReady (baseUrl: string, services: ServiceProcess[], timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    for (const service of services) {
+      if (service.child.exitCode !== null) throw new Error(`the ${service.role} exited (${service.child.exitCode}): ${service.output.slice(-5).join(' | ')}`)
+    }
+    const ready = await fetch(`${baseUrl}/health/ready`).then(response => response.ok, () => false)
+    if (ready) return
+    if (Date.now() > deadline) throw new Error(`${baseUrl}/health/ready not ready after ${timeoutMs} ms`)
+    await sleep(200)
+  }
+}
+
+/** SIGTERM (graceful: the worker finishes its request), SIGKILL after `graceMs`. */
+export async function stopRole (service: ServiceProcess, graceMs = 8000): Promise<void> {
+  const { child } = service
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const exited = new Promise<void>(resolve => child.once('exit', () => resolve()))
+  child.kill('SIGTERM')
+  const timer = setTimeout(() => { child.kill('SIGKILL') }, graceMs)
+  await exited
+  clearTimeout(timer)
+}
+
+export function sleep (ms: number): Promise<void> {
+  return new Promise(resolve => setTimeout(resolve, ms))
+}
+
+// ---------------------------------------------------------------- memory
+
+function statusField (pid: number, field: 'VmRSS' | 'VmHWM'): number | undefined {
+  try {
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+    return match === null ? undefined : Number(match[1]) / 1024
+  } catch {
+    return undefined
+  }
+}
+
+/** Samples VmRSS every 250 ms; `peaks()` also reads the kernel's own high-water mark VmHWM. */
+export class MemorySampler {
+  private readonly maxRss = new Map<number, number>()
+  private readonly timer: NodeJS.Timeout
+
+  constructor (private readonly pids: Record<string, number>, intervalMs = 250) {
+    this.timer = setInterval(() => this.sample(), intervalMs)
+    this.timer.unref()
+  }
+
+  private sample (): void {
+    for (const pid of Object.values(this.pids)) {
+      const rss = statusField(pid, 'VmRSS')
+      if (rss !== undefined) this.maxRss.set(pid, Math.max(rss, this.maxRss.get(pid) ?? 0))
+    }
+  }
+
+  peaks (): Record<string, { sampledMaxRssMb: number, vmHwmMb: number, currentRssMb: number }> {
+    this.sample()
+    const out: Record<string, { sampledMaxRssMb: number, vmHwmMb: number, currentRssMb: number }> = {}
+    for (const [name, pid] of Object.entries(this.pids)) {
+      out[name] = { sampledMaxRssMb: round1(this.maxRss.get(pid) ?? NaN), vmHwmMb: round1(statusField(pid, 'VmHWM') ?? NaN), currentRssMb: round1(statusField(pid, 'VmRSS') ?? NaN) }
+    }
+    return out
+  }
+
+  stop (): void {
+    clearInterval(this.timer)
+  }
+}
+
+// ---------------------------------------------------------------- CPU
+
+const CLOCK_TICKS = 100
+
+/** utime+stime(+cutime+cstime: a backend that exited is charged to the postmaster) in ticks. */
+function processTicks (pid: number | string): { comm: string, ticks: number } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const close = stat.lastIndexOf(')')
+    const comm = stat.slice(stat.indexOf('(') + 1, close)
+    const fields = stat.slice(close + 2).split(' ')
+    // fields[0] is state (field 3); utime is field 14 → index 11.
+    const ticks = Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])
+    return { comm, ticks }
+  } catch {
+    return undefined
+  }
+}
+
+export interface CpuSnapshot {
+  at: number
+  ticks: Record<string, number>
+}
+
+/**
+ * CPU time of the API, the worker, this bench process (the load generator), every
+ * `postgres` process and `redis-server`, so a phase can say which of them used the cores.
+ */
+export class CpuMeter {
+  constructor (private readonly pids: Record<string, number>) {}
+
+  snapshot (): CpuSnapshot {
+    const ticks: Record<string, number> = {}
+    for (const [name, pid] of Object.entries(this.pids)) ticks[name] = processTicks(pid)?.ticks ?? 0
+    const self = process.cpuUsage()
+    ticks.bench = (self.user + self.system) / 1e6 * CLOCK_TICKS
+    ticks.postgres = 0
+    ticks.redis = 0
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue
+      const info = processTicks(entry)
+      if (info === undefined) continue
+      if (info.comm === 'postgres' || info.comm.startsWith('postgres:')) ticks.postgres += info.ticks
+      else if (info.comm === 'redis-server') ticks.redis += info.ticks
+    }
+    return { at: Date.now(), ticks }
+  }
+
+  /** Cores used on average between two snapshots, per component. */
+  static cores (from: CpuSnapshot, to: CpuSnapshot): Record<string, number> {
+    const seconds = (to.at - from.at) / 1000
+    const out: Record<string, number> = {}
+    for (const name of Object.keys(to.ticks)) out[name] = round2(((to.ticks[name] ?? 0) - (from.ticks[name] ?? 0)) / CLOCK_TICKS / seconds)
+    return out
+  }
+}
+
+function round1 (value: number): number {
+  return Math.round(value * 10) / 10
+}
+
+function round2 (value: number): number {
+  return Math.round(value * 100) / 100
+}
