@@ -32,7 +32,8 @@ async function main (argv: string[]): Promise<void> {
     case 'token': return runToken(config, rest)
     default:
       process.stderr.write(USAGE)
-      process.exitCode = command === undefined || command === 'help' || command === '--help' ? 0 : 2
+      // Exit now: open handles of imported libraries must not decide the status.
+      process.exit(command === undefined || command === 'help' || command === '--help' ? 0 : 2)
   }
 }
 

@@ -50,11 +50,16 @@ export async function dropBenchDatabase (adminUrl: string): Promise<void> {
   await admin(adminUrl, async client => { await client.query(`DROP DATABASE IF EXISTS ${BENCH_DATABASE} WITH (FORCE)`) })
 }
 
-export async function serverSettings (url: string): Promise<Record<string, string>> {
+/** A few settings that explain the numbers, and the PID of a backend (its parent is the postmaster). */
+export async function serverSettings (url: string): Promise<{ settings: Record<string, string>, backendPid: number }> {
   return await admin(url, async client => {
     const { rows } = await client.query(`SELECT name, setting, unit FROM pg_settings
       WHERE name IN ('shared_buffers', 'synchronous_commit', 'autovacuum', 'max_wal_size', 'fsync')`)
-    return Object.fromEntries(rows.map(row => [row.name, row.unit === '8kB' ? `${Number(row.setting) * 8 / 1024} MB` : `${row.setting}${row.unit ?? ''}`]))
+    const { rows: [backend] } = await client.query('SELECT pg_backend_pid() AS pid')
+    return {
+      settings: Object.fromEntries(rows.map(row => [row.name, row.unit === '8kB' ? `${Number(row.setting) * 8 / 1024} MB` : `${row.setting}${row.unit ?? ''}`])),
+      backendPid: backend.pid
+    }
   })
 }
 
@@ -67,6 +72,20 @@ export async function redisReachable (url: string): Promise<boolean> {
     return (await redis.ping()) === 'PONG'
   } catch {
     return false
+  } finally {
+    redis.disconnect()
+  }
+}
+
+/** The Redis server's PID (INFO server), to account its CPU. */
+export async function redisServerPid (url: string): Promise<number | undefined> {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1, connectTimeout: 2000 })
+  redis.on('error', () => {})
+  try {
+    const match = /^process_id:(\d+)/m.exec(await redis.info('server'))
+    return match === null ? undefined : Number(match[1])
+  } catch {
+    return undefined
   } finally {
     redis.disconnect()
   }

@@ -137,19 +137,25 @@ export class MemorySampler {
 
 const CLOCK_TICKS = 100
 
+interface ProcStat { ppid: number, ticks: number }
+
 /** utime+stime(+cutime+cstime: a backend that exited is charged to the postmaster) in ticks. */
-function processTicks (pid: number | string): { comm: string, ticks: number } | undefined {
+function processStat (pid: number | string): ProcStat | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const close = stat.lastIndexOf(')')
-    const comm = stat.slice(stat.indexOf('(') + 1, close)
-    const fields = stat.slice(close + 2).split(' ')
-    // fields[0] is state (field 3); utime is field 14 → index 11.
-    const ticks = Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])
-    return { comm, ticks }
+    // Fields after "(comm)": [0] state (field 3), [1] ppid, …, [11] utime (field 14), [12] stime, [13] cutime, [14] cstime.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]) }
   } catch {
     return undefined
   }
+}
+
+/** Busy ticks of the whole machine (all CPUs), from /proc/stat. */
+function systemBusyTicks (): number {
+  const [cpu] = readFileSync('/proc/stat', 'utf8').split('\n')
+  const [, user, nice, system, , , irq, softirq, steal] = cpu!.trim().split(/\s+/).map(Number)
+  return user! + nice! + system! + irq! + softirq! + steal!
 }
 
 export interface CpuSnapshot {
@@ -158,26 +164,30 @@ export interface CpuSnapshot {
 }
 
 /**
- * CPU time of the API, the worker, this bench process (the load generator), every
- * `postgres` process and `redis-server`, so a phase can say which of them used the cores.
+ * CPU time of the API, the worker, this bench process (the load generator), the bench's
+ * PostgreSQL server (postmaster and its children) and Redis server — and of everything
+ * else on the machine ("other"), so a phase can say which of them used the cores.
  */
 export class CpuMeter {
-  constructor (private readonly pids: Record<string, number>) {}
+  constructor (private readonly pids: Record<string, number>, private readonly postmasterPid?: number, private readonly redisPid?: number) {}
 
   snapshot (): CpuSnapshot {
+    const system = systemBusyTicks()
     const ticks: Record<string, number> = {}
-    for (const [name, pid] of Object.entries(this.pids)) ticks[name] = processTicks(pid)?.ticks ?? 0
+    for (const [name, pid] of Object.entries(this.pids)) ticks[name] = processStat(pid)?.ticks ?? 0
     const self = process.cpuUsage()
     ticks.bench = (self.user + self.system) / 1e6 * CLOCK_TICKS
     ticks.postgres = 0
-    ticks.redis = 0
-    for (const entry of readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue
-      const info = processTicks(entry)
-      if (info === undefined) continue
-      if (info.comm === 'postgres' || info.comm.startsWith('postgres:')) ticks.postgres += info.ticks
-      else if (info.comm === 'redis-server') ticks.redis += info.ticks
+    ticks.redis = this.redisPid === undefined ? 0 : processStat(this.redisPid)?.ticks ?? 0
+    if (this.postmasterPid !== undefined) {
+      for (const entry of readdirSync('/proc')) {
+        if (!/^\d+$/.test(entry)) continue
+        const pid = Number(entry)
+        if (pid !== this.postmasterPid && processStat(pid)?.ppid !== this.postmasterPid) continue
+        ticks.postgres += processStat(pid)?.ticks ?? 0
+      }
     }
+    ticks.other = system - Object.values(ticks).reduce((sum, value) => sum + value, 0)
     return { at: Date.now(), ticks }
   }
 
@@ -187,6 +197,19 @@ export class CpuMeter {
     const out: Record<string, number> = {}
     for (const name of Object.keys(to.ticks)) out[name] = round2(((to.ticks[name] ?? 0) - (from.ticks[name] ?? 0)) / CLOCK_TICKS / seconds)
     return out
+  }
+}
+
+/** The PID of the PostgreSQL postmaster serving `client`'s connection (this machine only). */
+export function postmasterOf (backendPid: number): number | undefined {
+  return processStat(backendPid)?.ppid
+}
+
+export function loadAverage (): string {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')
+  } catch {
+    return '?'
   }
 }
 

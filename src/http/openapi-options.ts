@@ -2,7 +2,7 @@ import type { SwaggerOptions } from '@fastify/swagger'
 import { SCHEMA_BASE } from '../ingest/schema-ids.js'
 
 /** Paths served also under /v1.0 and /beta (see GRAPH_PREFIXES in app.ts). */
-const GRAPH_PATH = /^\/servicePrincipals\//
+const GRAPH_PATH = /^\/servicePrincipals(\/|$)/
 
 /** Component names from `$id`s: `GraphError` stays, `…/schemas/bulk-request.json` becomes `BulkRequest`. */
 function componentName (id: string): string {
@@ -25,6 +25,13 @@ export const openapiOptions: SwaggerOptions = {
         'Graph-shaped paths (/servicePrincipals/…) are also served under /v1.0 and /beta. Errors use Graph\'s shape ' +
         '`{"error":{"code","message","details"}}`. Every response carries a `request-id` header.'
     },
+    tags: [
+      { name: 'bulk upload', description: 'The Graph-compatible bulkUpload endpoint and the status of each accepted request.' },
+      { name: 'provisioning apps', description: 'Provisioning apps (service principals), each with one provisioning job.' },
+      { name: 'provisioning jobs', description: 'Start, pause and configure the job that applies bulk requests to a directory.' },
+      { name: 'directories', description: 'Target directories and the users provisioned into them.' },
+      { name: 'operations', description: 'Health checks and this document; no token needed.' }
+    ],
     components: {
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'HS256 with JWT_SECRET, or RS256/ES256 against JWKS_URL. Permissions in the `roles` claim; client id from azp, appid or sub.' }

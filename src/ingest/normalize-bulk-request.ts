@@ -73,9 +73,7 @@ class Walker {
   object (v: Record<string, unknown>, shape: Shape | undefined, depth: number): Record<string, unknown> {
     const out: Record<string, unknown> = {}
     let renamed: Map<string, string> | undefined
-    // for…in avoids allocating a key array per object; `hasOwn` skips anything inherited.
-    for (const key in v) {
-      if (!Object.hasOwn(v, key)) continue
+    for (const key of Object.keys(v)) {
       this.path.push(key)
       if (isForbiddenKey(key)) {
         // Never copied: `out[key] = …` with `__proto__` would replace out's prototype.

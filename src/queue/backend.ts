@@ -12,7 +12,7 @@ export interface RequestJobData {
 
 /** The slice of BullMQ's Queue and Worker this service uses, whichever backend is behind it. */
 export interface RequestQueue {
-  add: (name: string, data: RequestJobData, opts: { jobId: string, removeOnComplete: boolean | number, removeOnFail: boolean | number }) => Promise<unknown>
+  add: (name: string, data: RequestJobData, opts: { jobId: string, removeOnComplete: boolean | number, removeOnFail: boolean | number, attempts: number, backoff: { type: 'exponential' | 'fixed', delay: number } }) => Promise<unknown>
   getJobState: (id: string) => Promise<string>
   getJob: (id: string) => Promise<Job<RequestJobData> | undefined>
   pause: () => Promise<void>
@@ -20,7 +20,7 @@ export interface RequestQueue {
   isPaused: () => Promise<boolean>
   setGlobalConcurrency: (concurrency: number) => Promise<unknown>
   getGlobalConcurrency: () => Promise<number | null>
-  getWaitingCount: () => Promise<number>
+  getJobCounts: (...states: string[]) => Promise<Record<string, number>>
   obliterate: (opts?: { force?: boolean }) => Promise<void>
   close: () => Promise<void>
 }
@@ -51,9 +51,10 @@ export function createQueueBackend (options: { redisUrl?: string, databaseUrl: s
 }
 
 function redisBackend (url: string, prefix: string): QueueBackend {
-  // Producers fail fast when Redis is down: the request is already committed in
-  // PostgreSQL and the sweeper enqueues it later, so waiting on Redis gains nothing.
-  const producer = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false })
+  // Producers give up after one reconnection attempt when Redis is down: the request is
+  // already committed in PostgreSQL and the sweeper enqueues it later, so waiting on Redis
+  // gains nothing.
+  const producer = new Redis(url, { maxRetriesPerRequest: 1 })
   producer.on('error', () => {})
   const workerConnection = { url, maxRetriesPerRequest: null }
   return {

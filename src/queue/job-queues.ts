@@ -25,7 +25,15 @@ export class JobQueues {
 
   /** The BullMQ job id is the request id, so enqueueing twice is a no-op. */
   async enqueue (data: RequestJobData): Promise<void> {
-    await this.get(data.jobId).add('bulkUpload', data, { jobId: data.requestId, removeOnComplete: true, removeOnFail: 1000 })
+    // A failed attempt (e.g. a uniqueness race with another job writing the same directory)
+    // is retried soon; after the last one the sweeper takes over.
+    await this.get(data.jobId).add('bulkUpload', data, {
+      jobId: data.requestId,
+      removeOnComplete: true,
+      removeOnFail: 1000,
+      attempts: 3,
+      backoff: { type: 'exponential', delay: 500 }
+    })
   }
 
   /**

@@ -11,6 +11,7 @@ export default async function bulkUploadStatusRoutes (app: FastifyInstance): Pro
     schema: {
       tags: ['bulk upload'],
       summary: 'Status of one bulk request',
+      operationId: 'getBulkUpload',
       description: 'Where the request is (queued, processing, completed, purged) and, per operation, the action taken, its status, the error and the target user. ' +
         'Readable by the uploader (SynchronizationData-User.Upload or, for owners, …Upload.OwnedBy) and by Synchronization.Read(Write).All, ProvisioningLog.Read.All or AuditLog.Read.All.',
       params: {

@@ -36,6 +36,7 @@ export default async function bulkUploadRoutes (app: FastifyInstance): Promise<v
     schema: {
       tags: ['bulk upload'],
       summary: 'Upload SCIM users in bulk',
+      operationId: 'bulkUpload',
       description: 'Accepts a SCIM BulkRequest of Core + Enterprise users (POST creates or updates, DELETE soft-deletes). ' +
         'Attribute names and schema URNs are case-insensitive. 202 means the request is committed: it will be processed in acceptance order ' +
         'once the job is started. `Location` points at the request\'s status resource. Roles SynchronizationData-User.Upload, or ' +
@@ -52,7 +53,7 @@ export default async function bulkUploadRoutes (app: FastifyInstance): Promise<v
           type: 'null',
           description: 'Accepted and committed.',
           headers: {
-            location: { type: 'string', description: "URL of the request's status resource." },
+            Location: { type: 'string', description: "URL of the request's status resource." },
             'request-id': { type: 'string', description: 'Id of the accepted request.' }
           }
         },
@@ -74,7 +75,8 @@ export default async function bulkUploadRoutes (app: FastifyInstance): Promise<v
     }
   }, async (request, reply) => {
     const job = request.uploadJob
-    const parsed = parseJson(request.body ?? '')
+    const text = withoutByteOrderMark(request.body ?? '')
+    const parsed = parseJson(text)
     const count = countOperations(parsed)
     if (count !== undefined && count > job.settings.maxOperations) {
       throw new GraphError(413, 'RequestEntityTooLarge',
@@ -91,7 +93,7 @@ export default async function bulkUploadRoutes (app: FastifyInstance): Promise<v
     await acceptBulkRequest(app.db, app.queues, {
       requestId: request.id,
       jobId: job.id,
-      payload: request.body ?? '',
+      payload: text,
       operationCount: result.request.operations.length,
       clientId: request.principal.clientId
     }, request.log)
@@ -127,9 +129,14 @@ async function readBounded (stream: Readable, limit: number): Promise<string> {
   return Buffer.concat(chunks, size).toString('utf8')
 }
 
+/** Some Windows clients prefix UTF-8 bodies with a byte-order mark, which JSON.parse refuses. */
+function withoutByteOrderMark (text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
+}
+
 function parseJson (text: string): unknown {
   try {
-    return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text)
+    return JSON.parse(text)
   } catch (err) {
     throw new GraphError(400, 'InvalidDataFormat', `The body is not valid JSON: ${(err as Error).message}.`, [{ code: 'invalidSyntax', target: '', message: (err as Error).message }])
   }

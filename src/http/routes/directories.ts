@@ -15,6 +15,7 @@ export default async function directoryRoutes (app: FastifyInstance): Promise<vo
     schema: {
       tags: ['directories'],
       summary: 'Create a target directory',
+      operationId: 'createDirectory',
       description: 'Creates an entra-shaped directory with its verified domains (the first is the default). Role Directory.ReadWrite.All.',
       body: {
         type: 'object',
@@ -26,7 +27,14 @@ export default async function directoryRoutes (app: FastifyInstance): Promise<vo
           domains: { type: 'array', minItems: 1, maxItems: 100, uniqueItems: true, items: { type: 'string', pattern: DOMAIN } }
         }
       },
-      response: { 201: { $ref: 'Directory#' }, ...errorResponses(400, 401, 403) }
+      response: {
+        201: {
+          $ref: 'Directory#',
+          description: 'Created.',
+          headers: { Location: { type: 'string', description: "Path of the new directory's resource." } }
+        },
+        ...errorResponses(400, 401, 403)
+      }
     },
     preHandler: app.requireRoles([ROLES.directoryReadWrite])
   }, async (request, reply) => {
@@ -38,8 +46,9 @@ export default async function directoryRoutes (app: FastifyInstance): Promise<vo
     schema: {
       tags: ['directories'],
       summary: 'Read a directory',
+      operationId: 'getDirectory',
       params: { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid' } } },
-      response: { 200: { $ref: 'Directory#' }, ...errorResponses(400, 401, 403, 404) }
+      response: { 200: { $ref: 'Directory#', description: 'The directory.' }, ...errorResponses(400, 401, 403, 404) }
     },
     preHandler: app.requireRoles([ROLES.directoryReadWrite, ROLES.directoryRead])
   }, async request => {

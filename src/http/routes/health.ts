@@ -13,15 +13,25 @@ const healthSchema = {
 
 export default async function healthRoutes (app: FastifyInstance): Promise<void> {
   app.get('/health/live', {
-    schema: { tags: ['operations'], summary: 'The process is up', security: [], response: { 200: healthSchema } }
+    schema: {
+      tags: ['operations'],
+      summary: 'The process is up',
+      operationId: 'getLiveness',
+      security: [],
+      response: { 200: { ...healthSchema, 'x-response-description': 'The process answers.' } }
+    }
   }, async () => ({ status: 'ok' }))
 
   app.get('/health/ready', {
     schema: {
       tags: ['operations'],
       summary: 'The database and the queue are reachable',
+      operationId: 'getReadiness',
       security: [],
-      response: { 200: healthSchema, 503: healthSchema }
+      response: {
+        200: { ...healthSchema, 'x-response-description': 'Ready: every check is `ok`.' },
+        503: { ...healthSchema, 'x-response-description': 'Not ready: `checks` names what failed.' }
+      }
     }
   }, async (_request, reply) => {
     const checks: Record<string, string> = {}
@@ -35,6 +45,7 @@ export default async function healthRoutes (app: FastifyInstance): Promise<void>
     schema: {
       tags: ['operations'],
       summary: 'This API described in OpenAPI 3.1',
+      operationId: 'getOpenapiDocument',
       security: [],
       produces: ['application/yaml'],
       response: { 200: { type: 'string', description: 'The OpenAPI document.' } }

@@ -35,6 +35,7 @@ export default async function servicePrincipalRoutes (app: FastifyInstance): Pro
     schema: {
       tags: ['provisioning apps'],
       summary: 'Create a provisioning app and its job',
+      operationId: 'createServicePrincipal',
       description: 'Creates an app from a template and the provisioning job that writes into `directoryId`. The job starts as NotRun: uploads are accepted and wait until it is started. Role Synchronization.ReadWrite.All.',
       body: {
         type: 'object',
@@ -47,7 +48,7 @@ export default async function servicePrincipalRoutes (app: FastifyInstance): Pro
           owners: { type: 'array', maxItems: 100, uniqueItems: true, items: { type: 'string', minLength: 1, maxLength: 256 } }
         }
       },
-      response: { 201: { $ref: 'ServicePrincipal#' }, ...errorResponses(400, 401, 403) }
+      response: { 201: { $ref: 'ServicePrincipal#', description: 'Created, with its job.' }, ...errorResponses(400, 401, 403) }
     },
     preHandler: app.requireRoles([ROLES.syncReadWrite])
   }, async (request, reply) => {
@@ -65,8 +66,12 @@ export default async function servicePrincipalRoutes (app: FastifyInstance): Pro
     schema: {
       tags: ['provisioning jobs'],
       summary: "List an app's provisioning jobs",
+      operationId: 'listSynchronizationJobs',
       params: spParams,
-      response: { 200: { type: 'object', required: ['value'], properties: { value: { type: 'array', items: { $ref: 'SynchronizationJob#' } } } }, ...errorResponses(400, 401, 403, 404) }
+      response: {
+        200: { 'x-response-description': "The app's jobs.", type: 'object', required: ['value'], properties: { value: { type: 'array', items: { $ref: 'SynchronizationJob#' } } } },
+        ...errorResponses(400, 401, 403, 404)
+      }
     },
     preHandler: app.requireRoles([ROLES.syncReadWrite, ROLES.syncRead])
   }, async request => {
@@ -79,6 +84,7 @@ export default async function servicePrincipalRoutes (app: FastifyInstance): Pro
     schema: {
       tags: ['provisioning jobs'],
       summary: "Change a job's settings",
+      operationId: 'updateSynchronizationJobSettings',
       description: 'Only the settings sent change. Role Synchronization.ReadWrite.All.',
       params: jobParams,
       body: {
@@ -106,6 +112,7 @@ export default async function servicePrincipalRoutes (app: FastifyInstance): Pro
       schema: {
         tags: ['provisioning jobs'],
         summary,
+        operationId: `${action}SynchronizationJob`,
         description,
         params: jobParams,
         response: { 204: { type: 'null', description: 'Done.' }, ...errorResponses(400, 401, 403, 404) }

@@ -16,6 +16,7 @@ export default async function userRoutes (app: FastifyInstance): Promise<void> {
     schema: {
       tags: ['directories'],
       summary: 'List the users of a directory',
+      operationId: 'listDirectoryUsers',
       description: 'Reads back what was provisioned, optionally filtered by employeeId or userPrincipalName (case-insensitive). Pages with $top and the $skiptoken carried by @odata.nextLink. Soft-deleted users are included with deletedDateTime set.',
       params: { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid' } } },
       querystring: {
@@ -30,6 +31,7 @@ export default async function userRoutes (app: FastifyInstance): Promise<void> {
       },
       response: {
         200: {
+          'x-response-description': 'One page of users; `@odata.nextLink` is present when there are more.',
           type: 'object',
           required: ['value'],
           properties: { value: { type: 'array', items: { $ref: 'User#' } }, '@odata.nextLink': { type: 'string' } }
@@ -60,8 +62,9 @@ export default async function userRoutes (app: FastifyInstance): Promise<void> {
     schema: {
       tags: ['directories'],
       summary: 'Read one user of a directory',
+      operationId: 'getDirectoryUser',
       params: { type: 'object', required: ['id', 'userId'], properties: { id: { type: 'string', format: 'uuid' }, userId: { type: 'string', format: 'uuid' } } },
-      response: { 200: { $ref: 'User#' }, ...errorResponses(400, 401, 403, 404) }
+      response: { 200: { $ref: 'User#', description: 'The user.' }, ...errorResponses(400, 401, 403, 404) }
     },
     preHandler: app.requireRoles(READ_ROLES)
   }, async request => {

@@ -1,0 +1,265 @@
+/**
+ * npm run bench — measures the service against the performance goals on this machine:
+ * API and one worker as separate processes on a dedicated database (scim_bench) and Redis
+ * prefix, driven over loopback HTTP.
+ *
+ *   1. acceptance of 50-user requests (job paused, durable commit only)
+ *   2. end to end: 100,000 new users in 1,000-user requests (and 20,000 in 50-user ones)
+ *   3. idle accept→commit latency of single-user requests
+ *   4. peak RSS of the API and the worker
+ *
+ * Environment: BENCH_DATABASE_URL (admin URL, default postgres://postgres@127.0.0.1:5432/postgres),
+ * BENCH_REDIS_URL (default redis://127.0.0.1:6379; unreachable → BullMQ on PostgreSQL),
+ * BENCH_QUICK=1 (smaller counts, for a smoke run), BENCH_CPU_PROF=<dir> (worker and API
+ * write V8 CPU profiles there on exit).
+ */
+import { randomBytes } from 'node:crypto'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import pg from 'pg'
+import { ALL_ROLES, mintToken } from '../src/auth/mint-token.js'
+import { ApiClient } from './bench/api-client.js'
+import { assertLoopback, createBenchDatabase, deleteRedisPrefix, dropBenchDatabase, redisReachable, redisServerPid, serverSettings, BENCH_DATABASE } from './bench/infra.js'
+import { measureAcceptance, measureEndToEnd, measureIdleLatency, type AcceptanceResult, type Context, type EndToEndResult, type IdleLatencyResult } from './bench/measure.js'
+import { averageBytesPerUser, bulkBodies } from './bench/payloads.js'
+import { buildService, CpuMeter, findFreePort, loadAverage, MemorySampler, postmasterOf, startRole, stopRole, waitForReady, type ServiceProcess } from './bench/processes.js'
+
+const ROOT = path.resolve(fileURLToPath(new URL('..', import.meta.url)))
+const ADMIN_URL = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres'
+const REDIS_URL = process.env.BENCH_REDIS_URL || 'redis://127.0.0.1:6379'
+const QUICK = process.env.BENCH_QUICK === '1'
+const CPU_PROF_DIR = process.env.BENCH_CPU_PROF
+const QUEUE_PREFIX = `scim-bench-${randomBytes(4).toString('hex')}`
+const JWT_SECRET = randomBytes(24).toString('hex')
+/** Hard bound on the whole run; cleanup still happens. */
+const WATCHDOG_MS = 8 * 60_000
+
+const PLAN = {
+  acceptance: { connections: 20, durationS: QUICK ? 5 : 15, warmupS: QUICK ? 1 : 3, bodies: 50, usersPerRequest: 50 },
+  bigRequests: { users: QUICK ? 10_000 : 100_000, usersPerRequest: 1000, connections: 4, timeoutS: QUICK ? 60 : 150 },
+  entraRequests: { users: QUICK ? 5_000 : 20_000, usersPerRequest: 50, connections: 4, timeoutS: QUICK ? 40 : 90 },
+  idle: { requests: QUICK ? 60 : 300, warmup: 5, pauseMs: 20, clientEvery: 6, timeoutS: 60 }
+}
+const TARGETS = { acceptedReqPerS: 600, acceptedUsersPerS: 30_000, committedUsersPerS: 10_000, idleP99Ms: 50, apiRssMb: 200, workerRssMb: 250 }
+
+const startedAt = Date.now()
+const log = (line: string): void => { process.stdout.write(`${line}\n`) }
+const elapsed = (): string => `${((Date.now() - startedAt) / 1000).toFixed(0)} s`
+
+// ---------------------------------------------------------------- cleanup
+
+const running: ServiceProcess[] = []
+let sampler: MemorySampler | undefined
+let benchDb: pg.Pool | undefined
+let databaseCreated = false
+let redisUsed = false
+let cleaning: Promise<void> | undefined
+
+function cleanup (): Promise<void> {
+  cleaning ??= (async () => {
+    sampler?.stop()
+    await Promise.allSettled(running.map(service => stopRole(service)))
+    await benchDb?.end().catch(() => {})
+    if (databaseCreated) await dropBenchDatabase(ADMIN_URL).then(() => log(`dropped database ${BENCH_DATABASE}`), err => log(`could not drop ${BENCH_DATABASE}: ${(err as Error).message}`))
+    if (redisUsed) await deleteRedisPrefix(REDIS_URL, QUEUE_PREFIX).then(n => log(`deleted ${n} Redis keys under ${QUEUE_PREFIX}:`), err => log(`could not clean Redis prefix ${QUEUE_PREFIX}: ${(err as Error).message}`))
+  })()
+  return cleaning
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log(`\n${signal}: stopping the service and dropping the bench database…`)
+    void cleanup().finally(() => process.exit(130))
+  })
+}
+setTimeout(() => {
+  log(`watchdog: the run exceeded ${WATCHDOG_MS / 60_000} minutes; aborting`)
+  void cleanup().finally(() => process.exit(1))
+}, WATCHDOG_MS).unref()
+
+// ---------------------------------------------------------------- run
+
+interface Results {
+  environment: Record<string, unknown>
+  acceptance: AcceptanceResult
+  endToEnd: { bigRequests: EndToEndResult, entraRequests?: EndToEndResult }
+  idleLatency: IdleLatencyResult
+  memory: Record<string, { sampledMaxRssMb: number, vmHwmMb: number, currentRssMb: number }>
+  checks: Array<{ goal: string, value: number, target: string, pass: boolean }>
+}
+
+async function main (): Promise<void> {
+  assertLoopback(ADMIN_URL, 'BENCH_DATABASE_URL')
+  assertLoopback(REDIS_URL, 'BENCH_REDIS_URL')
+  log(`scim-inbound bench${QUICK ? ' (BENCH_QUICK: reduced counts)' : ''} — ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}; load average ${loadAverage()}`)
+
+  const build = buildService(ROOT)
+  log(`build: ${build.note}`)
+  const database = await createBenchDatabase(ADMIN_URL)
+  databaseCreated = true
+  const { settings: pgSettings, backendPid } = await serverSettings(database.url)
+  const postmasterPid = postmasterOf(backendPid)
+  log(`database: ${BENCH_DATABASE} created, migrations applied (${database.applied.join(', ')}); server ${JSON.stringify(pgSettings)}, postmaster pid ${postmasterPid ?? '?'}`)
+  redisUsed = await redisReachable(REDIS_URL)
+  log(redisUsed
+    ? `queue: BullMQ on Redis ${REDIS_URL}, prefix ${QUEUE_PREFIX}`
+    : `queue: Redis at ${REDIS_URL} is unreachable — FALLING BACK to BullMQ on PostgreSQL (REDIS_URL unset); numbers are not comparable with Redis runs`)
+
+  const port = await findFreePort(3900)
+  const baseUrl = `http://127.0.0.1:${port}`
+  const env: Record<string, string> = {
+    DATABASE_URL: database.url,
+    ...(redisUsed ? { REDIS_URL } : {}),
+    QUEUE_PREFIX,
+    JWT_SECRET,
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    LOG_LEVEL: 'warn',
+    DB_POOL_MAX: '10',
+    SHUTDOWN_DELAY_MS: '5000',
+    DEMO: 'false'
+  }
+  const profArgs = (role: string): string[] => CPU_PROF_DIR === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`, `--cpu-prof-name=${role}-${Date.now()}.cpuprofile`]
+  const apiProcess = startRole(ROOT, build.mode, 'api', env, profArgs('api'))
+  running.push(apiProcess)
+  const workerProcess = startRole(ROOT, build.mode, 'worker', env, profArgs('worker'))
+  running.push(workerProcess)
+  await waitForReady(baseUrl, running)
+  log(`service: api pid ${apiProcess.pid} on ${baseUrl}, worker pid ${workerProcess.pid} (${build.mode}); ready after ${elapsed()}`)
+
+  sampler = new MemorySampler({ api: apiProcess.pid, worker: workerProcess.pid })
+  const cpu = new CpuMeter({ api: apiProcess.pid, worker: workerProcess.pid }, postmasterPid, redisUsed ? await redisServerPid(REDIS_URL) : undefined)
+  benchDb = new pg.Pool({ connectionString: database.url, max: 2, application_name: 'scim-bench-observer' })
+  const api = new ApiClient(baseUrl, mintToken({ secret: JWT_SECRET, roles: ALL_ROLES, subject: 'scim-bench', expiresIn: 3600 }))
+  const ctx: Context = { api, db: benchDb, cpu, log }
+  const directoryId = await api.createDirectory(['contoso.com'])
+
+  // 1. Acceptance: the job is paused so the worker does not compete for the cores.
+  const a = PLAN.acceptance
+  const acceptanceBodies = bulkBodies(1_000_000, a.bodies * a.usersPerRequest, a.usersPerRequest)
+  log(`\n[1] acceptance: ${a.usersPerRequest}-user requests (${Math.round(averageBytesPerUser(acceptanceBodies, a.usersPerRequest))} B/user, ${a.bodies} distinct bodies rotated), job paused`)
+  const acceptanceJob = await api.createJob(directoryId, 'acceptance')
+  await api.setSettings(acceptanceJob, { maxOperations: 50 })
+  await api.setState(acceptanceJob, 'pause')
+  const acceptance = await measureAcceptance(ctx, acceptanceJob, acceptanceBodies, a.usersPerRequest, a)
+  log(`  ${acceptance.reqPerS} req/s = ${acceptance.usersPerS} users/s, p50 ${acceptance.latencyP50Ms} ms, p99 ${acceptance.latencyP99Ms} ms, non-2xx ${acceptance.non2xx}, errors ${acceptance.errors}; ${acceptance.committedRows} rows committed for ${acceptance.accepted} 202s`)
+  // Purge: the paused job's backlog would otherwise sit in bulk_requests (and in every sweep).
+  // Only this phase has written requests so far, so TRUNCATE is exactly "delete the job's rows".
+  await benchDb.query('TRUNCATE bulk_requests CASCADE')
+  await benchDb.query('CHECKPOINT').catch(() => {})
+
+  // 2. End to end on fresh started jobs.
+  const big = PLAN.bigRequests
+  const bigBodies = bulkBodies(2_000_000, big.users, big.usersPerRequest)
+  log(`\n[2a] end to end: ${big.users} new users in ${bigBodies.length} requests of ${big.usersPerRequest} from ${big.connections} connections (after ${elapsed()})`)
+  const bigJob = await api.createJob(directoryId, 'e2e-1000')
+  await api.setSettings(bigJob, { maxOperations: big.usersPerRequest })
+  await api.setState(bigJob, 'start')
+  await new Promise(resolve => setTimeout(resolve, 500))
+  const bigResult = await measureEndToEnd(ctx, bigJob, bigBodies, big.users, big.usersPerRequest, big)
+  log(`  committed ${bigResult.committedUsersPerS} users/s (span ${bigResult.committedSpanS} s), directory_users ${bigResult.directoryUsers}, failed log entries ${bigResult.failedLogEntries}`)
+
+  let entraResult: EndToEndResult | undefined
+  const small = PLAN.entraRequests
+  if (Date.now() - startedAt < 200_000) {
+    const smallBodies = bulkBodies(3_000_000, small.users, small.usersPerRequest)
+    log(`\n[2b] end to end: ${small.users} new users in ${smallBodies.length} requests of ${small.usersPerRequest} from ${small.connections} connections (after ${elapsed()})`)
+    const smallJob = await api.createJob(directoryId, 'e2e-50')
+    await api.setSettings(smallJob, { maxOperations: small.usersPerRequest })
+    await api.setState(smallJob, 'start')
+    await new Promise(resolve => setTimeout(resolve, 500))
+    entraResult = await measureEndToEnd(ctx, smallJob, smallBodies, small.users, small.usersPerRequest, small)
+    log(`  committed ${entraResult.committedUsersPerS} users/s (span ${entraResult.committedSpanS} s), directory_users ${entraResult.directoryUsers}, failed log entries ${entraResult.failedLogEntries}`)
+  } else {
+    log(`\n[2b] skipped: ${elapsed()} already spent`)
+  }
+
+  // 3. Idle accept→commit of single-user requests.
+  const idle = PLAN.idle
+  log(`\n[3] idle latency: ${idle.requests} single-user requests, one at a time, ${idle.pauseMs} ms apart (after ${elapsed()})`)
+  const idleJob = await api.createJob(directoryId, 'idle')
+  await api.setState(idleJob, 'start')
+  const idleBodies = bulkBodies(4_000_000, idle.warmup + idle.requests, 1)
+  const idleResult = await measureIdleLatency(ctx, idleJob, idleBodies, idle)
+  log(`  accept→commit p50 ${idleResult.serverP50Ms} ms, p99 ${idleResult.serverP99Ms} ms (server); client POST→completed p50 ${idleResult.clientP50Ms} ms, p99 ${idleResult.clientP99Ms} ms (${idleResult.clientSamples} samples)`)
+
+  // 4. Memory.
+  const memory = sampler.peaks()
+  const peak = (name: string): number => Math.max(memory[name]!.vmHwmMb, memory[name]!.sampledMaxRssMb)
+
+  const checks: Results['checks'] = [
+    { goal: 'acceptance req/s (50-user, c=20)', value: acceptance.reqPerS, target: `>= ${TARGETS.acceptedReqPerS}`, pass: acceptance.reqPerS >= TARGETS.acceptedReqPerS && acceptance.non2xx === 0 && acceptance.errors === 0 },
+    { goal: 'acceptance users/s', value: acceptance.usersPerS, target: `>= ${TARGETS.acceptedUsersPerS}`, pass: acceptance.usersPerS >= TARGETS.acceptedUsersPerS },
+    { goal: `committed users/s (${big.users} × ${big.usersPerRequest}/req)`, value: bigResult.committedUsersPerS, target: `>= ${TARGETS.committedUsersPerS}`, pass: bigResult.committedUsersPerS >= TARGETS.committedUsersPerS && !bigResult.timedOut && bigResult.directoryUsers === big.users && bigResult.failedLogEntries === 0 },
+    ...(entraResult !== undefined
+      ? [{ goal: `committed users/s (${small.users} × ${small.usersPerRequest}/req)`, value: entraResult.committedUsersPerS, target: `>= ${TARGETS.committedUsersPerS}`, pass: entraResult.committedUsersPerS >= TARGETS.committedUsersPerS && !entraResult.timedOut && entraResult.directoryUsers === small.users && entraResult.failedLogEntries === 0 }]
+      : []),
+    { goal: 'idle accept→commit p99, server (ms)', value: idleResult.serverP99Ms, target: `<= ${TARGETS.idleP99Ms}`, pass: idleResult.serverP99Ms <= TARGETS.idleP99Ms },
+    { goal: 'idle POST→completed p99, client (ms)', value: idleResult.clientP99Ms, target: `<= ${TARGETS.idleP99Ms}`, pass: idleResult.clientP99Ms <= TARGETS.idleP99Ms },
+    { goal: 'API peak RSS (MB)', value: peak('api'), target: `<= ${TARGETS.apiRssMb}`, pass: peak('api') <= TARGETS.apiRssMb },
+    { goal: 'worker peak RSS (MB)', value: peak('worker'), target: `<= ${TARGETS.workerRssMb}`, pass: peak('worker') <= TARGETS.workerRssMb }
+  ]
+
+  const results: Results = {
+    environment: {
+      cpus: os.cpus().length,
+      node: process.version,
+      runMode: build.mode,
+      queue: redisUsed ? 'redis' : 'postgres (Redis unreachable)',
+      postgres: pgSettings,
+      quick: QUICK,
+      durationS: Math.round((Date.now() - startedAt) / 1000)
+    },
+    acceptance,
+    endToEnd: { bigRequests: bigResult, ...(entraResult !== undefined ? { entraRequests: entraResult } : {}) },
+    idleLatency: idleResult,
+    memory,
+    checks
+  }
+  printReport(results)
+}
+
+function printReport (results: Results): void {
+  const { acceptance, endToEnd, idleLatency, memory, checks } = results
+  const e2eLine = (name: string, r: EndToEndResult): string =>
+    `  ${name.padEnd(26)} ${String(r.committedUsersPerS).padStart(7)} users/s committed  (span ${r.committedSpanS} s; upload ${r.uploadS} s = ${r.acceptedUsersPerS} users/s accepted; ` +
+    `worker ${r.processMsP50}/${r.processMsP99} ms per request p50/p99, busy ${Math.round(r.workerBusyShare * 100)} %; accept→commit p99 ${r.acceptToCommitP99Ms} ms; ` +
+    `users ${r.directoryUsers}/${r.users}, failed logs ${r.failedLogEntries}/${r.logEntries}${r.timedOut ? '; TIMED OUT' : ''})`
+  log('\n================================================================ results')
+  log(`acceptance (job paused, c=${acceptance.connections}, ${acceptance.durationS} s, ${acceptance.bodyBytes} B bodies):`)
+  log(`  ${acceptance.reqPerS} req/s = ${acceptance.usersPerS} users/s; latency p50 ${acceptance.latencyP50Ms} ms, p99 ${acceptance.latencyP99Ms} ms, max ${acceptance.latencyMaxMs} ms; ` +
+    `non-2xx ${acceptance.non2xx}, errors ${acceptance.errors}, timeouts ${acceptance.timeouts}; committed rows ${acceptance.committedRows}/${acceptance.accepted}`)
+  log('end to end (new users, one job, started):')
+  log(e2eLine(`${endToEnd.bigRequests.users} × ${endToEnd.bigRequests.usersPerRequest}/req`, endToEnd.bigRequests))
+  if (endToEnd.entraRequests !== undefined) log(e2eLine(`${endToEnd.entraRequests.users} × ${endToEnd.entraRequests.usersPerRequest}/req`, endToEnd.entraRequests))
+  log(`idle single-user (${idleLatency.requests} requests, ${idleLatency.pauseMs} ms apart, ${idleLatency.completed} completed):`)
+  log(`  accept→commit (SQL) p50 ${idleLatency.serverP50Ms} ms, p99 ${idleLatency.serverP99Ms} ms, max ${idleLatency.serverMaxMs} ms; ` +
+    `client POST→completed p50 ${idleLatency.clientP50Ms} ms, p99 ${idleLatency.clientP99Ms} ms (${idleLatency.clientSamples} samples); POST→202 p50 ${idleLatency.httpP50Ms} ms, p99 ${idleLatency.httpP99Ms} ms`)
+  log(`memory (MB): api VmHWM ${memory.api!.vmHwmMb}, sampled max ${memory.api!.sampledMaxRssMb}; worker VmHWM ${memory.worker!.vmHwmMb}, sampled max ${memory.worker!.sampledMaxRssMb}`)
+
+  log(`\nCPU by component during each phase (cores, of ${os.cpus().length}; "other" = everything else on the machine):`)
+  log(`  ${'phase'.padEnd(22)} ${['api', 'worker', 'postgres', 'redis', 'bench', 'other', 'total'].map(name => name.padStart(9)).join('')}`)
+  const cpuRow = (name: string, cores: Record<string, number>): void => {
+    const names = ['api', 'worker', 'postgres', 'redis', 'bench', 'other']
+    const total = names.reduce((sum, key) => sum + (cores[key] ?? 0), 0)
+    log(`  ${name.padEnd(22)} ${[...names.map(key => cores[key] ?? 0), Math.round(total * 100) / 100].map(value => value.toFixed(2).padStart(9)).join('')}`)
+  }
+  cpuRow('1 acceptance', acceptance.cores)
+  cpuRow(`2a e2e ×${endToEnd.bigRequests.usersPerRequest}`, endToEnd.bigRequests.cores)
+  if (endToEnd.entraRequests !== undefined) cpuRow(`2b e2e ×${endToEnd.entraRequests.usersPerRequest}`, endToEnd.entraRequests.cores)
+
+  log('\ngoal                                         value        target    result')
+  for (const check of checks) log(`${check.goal.padEnd(44)} ${String(check.value).padStart(8)}  ${check.target.padStart(10)}    ${check.pass ? 'PASS' : 'MISS'}`)
+  log('\nJSON:')
+  log(JSON.stringify(results, null, 2))
+}
+
+main().then(
+  async () => { await cleanup(); log(`done in ${elapsed()}`) },
+  async (err: Error) => {
+    log(`bench failed: ${err.stack ?? err.message}`)
+    for (const service of running) if (service.output.length > 0) log(`last ${service.role} output:\n  ${service.output.slice(-10).join('\n  ')}`)
+    await cleanup()
+    process.exitCode = 1
+  })
