@@ -57,12 +57,12 @@ export default fp(async function auth (app: FastifyInstance, options: AuthOption
     }
     let claims: Record<string, unknown>
     try {
-      const verified = await request.jwtVerify<Record<string, unknown>>()
-      claims = (options.jwksUrl !== undefined ? (verified as any).payload : verified) as Record<string, unknown>
+      claims = await request.jwtVerify<Record<string, unknown>>()
     } catch (err) {
       const expired = (err as { code?: string }).code === 'FST_JWT_AUTHORIZATION_TOKEN_EXPIRED'
       throw new GraphError(401, 'InvalidAuthenticationToken', expired ? 'Access token has expired or is not yet valid.' : `Access token is invalid: ${(err as Error).message}`)
     }
+    if (claims === null || typeof claims !== 'object') throw new GraphError(401, 'InvalidAuthenticationToken', 'Access token carries no claims.')
     const clientId = [claims.azp, claims.appid, claims.sub].find(value => typeof value === 'string' && value !== '') as string | undefined
     const roles = Array.isArray(claims.roles) ? claims.roles.filter((role): role is string => typeof role === 'string') : []
     if (clientId === undefined) throw new GraphError(401, 'InvalidAuthenticationToken', 'Access token names no client: set azp, appid or sub.')
