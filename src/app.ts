@@ -14,6 +14,7 @@ import auth from './http/plugins/auth.js'
 import errors from './http/plugins/errors.js'
 import { openapiOptions } from './http/openapi-options.js'
 import { registerSharedSchemas } from './http/schemas.js'
+import { GraphError } from './http/graph-error.js'
 import healthRoutes from './http/routes/health.js'
 import directoryRoutes from './http/routes/directories.js'
 import userRoutes from './http/routes/users.js'
@@ -65,6 +66,10 @@ export async function buildApp (config: Config, dependencies: AppDependencies = 
     await queues.close()
     if (ownsBackend) await backend.close()
     if (ownsDb) await db.end()
+  })
+  // PostgreSQL cannot store or compare text holding NUL; no identifier or filter has one.
+  app.addHook('onRequest', async request => {
+    if (/%00/.test(request.url)) throw new GraphError(400, 'BadRequest', 'The URL contains a NUL character (%00); no identifier or filter value can hold one.')
   })
   app.addHook('onSend', async (request, reply) => {
     reply.header('request-id', request.id)

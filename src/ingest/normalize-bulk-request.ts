@@ -39,6 +39,20 @@ function isForbiddenKey (key: string): boolean {
   return k === '__proto__' || k === 'prototype' || k === 'constructor'
 }
 
+type WellFormedCheck = (text: string) => boolean
+const isWellFormed: WellFormedCheck = (text) => (text as unknown as { isWellFormed: () => boolean }).isWellFormed()
+
+/**
+ * Text PostgreSQL cannot store: the NUL character, and lone UTF-16 surrogates (JSON allows
+ * `"\ud800"`, UTF-8 cannot encode it). Refused at the door, because a stored request that
+ * cannot be written would otherwise fail every time it is processed.
+ */
+export function unstorableTextProblem (text: string): string | undefined {
+  if (text.includes('\u0000')) return 'must not contain the NUL character (\\u0000)'
+  if (!isWellFormed(text)) return 'contains a lone UTF-16 surrogate (\\ud800–\\udfff without its pair); send valid Unicode'
+  return undefined
+}
+
 class Walker {
   readonly issues: NormalizeIssue[] = []
   suppressedIssues = 0
@@ -54,6 +68,10 @@ class Walker {
 
   /** Returns the normalized copy of `v`, or undefined when it must be left out. */
   value (v: unknown, field: Field | undefined, depth: number): unknown {
+    if (typeof v === 'string') {
+      const problem = unstorableTextProblem(v)
+      if (problem !== undefined) this.issue(problem)
+    }
     if (typeof v !== 'object' || v === null) return field?.value === undefined ? v : field.value(v)
     if (depth > MAX_DEPTH) {
       this.issue(`nesting deeper than ${MAX_DEPTH} levels is not allowed`)
@@ -75,6 +93,12 @@ class Walker {
     let renamed: Map<string, string> | undefined
     for (const key of Object.keys(v)) {
       this.path.push(key)
+      const keyProblem = unstorableTextProblem(key)
+      if (keyProblem !== undefined) {
+        this.issue(`attribute name ${keyProblem}`)
+        this.path.pop()
+        continue
+      }
       if (isForbiddenKey(key)) {
         // Never copied: `out[key] = …` with `__proto__` would replace out's prototype.
         this.issue(`"${key}" is not allowed as an attribute name`)

@@ -87,7 +87,7 @@ function create (previous: EntraUserRecord | undefined, mapped: MappedUser, outc
       'Send userName (it becomes userPrincipalName and mailNickname) and displayName.')
   }
   if (!passesDirectoryRules(candidate, undefined, outcome, index, context)) return undefined
-  outcome.modifiedProperties = diff(previous?.deletedAt != null ? previous : undefined, candidate)
+  outcome.modifiedProperties = diff(previous, candidate)
   if (previous !== undefined) {
     outcome.action = 'update'
     outcome.modifiedProperties.push({ displayName: 'deletedDateTime', oldValue: previous.deletedAt!.toISOString(), newValue: null })

@@ -124,10 +124,10 @@ function failEverything (request: ClaimedRequest): OperationOutcome[] {
   const reason = `Processing failed ${MAX_ATTEMPTS} times; the operation was not applied. Last error: ${request.lastError ?? 'unknown'}. Send it again once the cause is fixed.`
   return operations.map(op => ({
     operationIndex: op.index,
-    bulkId: op.bulkId,
+    bulkId: op.bulkId === undefined ? undefined : storable(op.bulkId),
     method: op.method,
-    externalId: op.data.externalId,
-    sourceDisplayName: typeof op.data.displayName === 'string' ? op.data.displayName : null,
+    externalId: storable(op.data.externalId),
+    sourceDisplayName: typeof op.data.displayName === 'string' ? storable(op.data.displayName) : null,
     action: 'other',
     status: 'failure',
     errorCode: 'InternalError',
@@ -137,6 +137,14 @@ function failEverything (request: ClaimedRequest): OperationOutcome[] {
     modifiedProperties: [],
     steps: [{ name: 'EntryImport', provisioningStepType: 'import', status: 'failure', description: reason }]
   }))
+}
+
+/**
+ * Last resort for requests stored before today's validation: text PostgreSQL cannot hold
+ * (NUL, lone surrogates) must not keep the failure entries themselves from being written.
+ */
+function storable (text: string): string {
+  return (text as unknown as { toWellFormed: () => string }).toWellFormed().replaceAll('\u0000', '\ufffd')
 }
 
 /** A cycle begins with the first request after the job's queue ran dry (or after start). */

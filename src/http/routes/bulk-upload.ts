@@ -15,6 +15,7 @@ declare module 'fastify' {
   }
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const ACCEPTED_MEDIA_TYPES = new Set(['application/scim+json', 'application/json'])
 
 export const BULK_UPLOAD_PATH = '/servicePrincipals/:spId/synchronization/jobs/:jobId/bulkUpload'
@@ -65,8 +66,11 @@ export default async function bulkUploadRoutes (app: FastifyInstance): Promise<v
     validatorCompiler: () => () => true,
     onRequest: async (request) => {
       await app.authenticate(request)
-      const job = await app.jobLookup.get((request.params as { spId: string }).spId, (request.params as { jobId: string }).jobId)
-      if (job === undefined) throw notFound(`Provisioning job ${(request.params as { jobId: string }).jobId}`)
+      // Runs before params are validated: the job must be known before the body is read.
+      const { spId, jobId } = request.params as { spId: string, jobId: string }
+      if (!UUID.test(spId)) throw new GraphError(400, 'BadRequest', `params/spId must be a uuid, not '${spId}'.`, [{ code: 'invalidValue', target: 'params/spId', message: 'must be a uuid' }])
+      const job = await app.jobLookup.get(spId, jobId)
+      if (job === undefined) throw notFound(`Provisioning job ${jobId}`)
       assertJobAccess(request, job)
       request.uploadJob = job
       checkMediaType(request.headers['content-type'])
