@@ -3,7 +3,7 @@ import { readAttribute } from './attribute-path.js'
 import { API2AAD_DEFAULT_MAPPINGS, API2AAD_MANAGER_SOURCE, type AttributeMapping, type ValueTransform } from './api2aad-defaults.js'
 
 export interface MappedUser {
-  /** Only the attributes the source carried a value for: a null or absent source leaves the target as it is. */
+  /** Only the attributes the source carried a value for: a null, empty or absent source leaves the target as it is. */
   attributes: Partial<EntraAttributeValues>
   /** The manager's externalId (bulkId references already resolved), absent when the source sent none. */
   managerExternalId?: string
@@ -28,7 +28,8 @@ export function applyMappings (user: Record<string, unknown>, resolveBulkId: (bu
 }
 
 function transform (value: unknown, how: ValueTransform): unknown {
-  if (value === undefined || value === null) return undefined
+  // Entra without "Flow null values": null and empty values are not provisioned.
+  if (value === undefined || value === null || value === '') return undefined
   switch (how) {
     case 'direct': return value
     case 'localPart': {

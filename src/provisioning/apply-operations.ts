@@ -35,8 +35,6 @@ export interface ApplyResult {
 export function applyOperations (prepared: PreparedOperation[], loaded: EntraUserRecord[], context: ApplyContext): ApplyResult {
   const index = new DirectoryIndex(loaded)
   const changed = new Map<string, EntraUserRecord>()
-  const arrived = new Set<string>()
-  const deleted = new Set<string>()
   const lastOutcomeFor = new Map<string, OperationOutcome>()
   const outcomes: OperationOutcome[] = []
 
@@ -58,8 +56,6 @@ export function applyOperations (prepared: PreparedOperation[], loaded: EntraUse
     index.put(result)
     changed.set(result.id, result)
     lastOutcomeFor.set(result.id, outcome)
-    if (result.deletedAt !== null) deleted.add(result.id)
-    else if (existing === undefined || existing.deletedAt !== null) arrived.add(result.id)
   }
 
   // A report processed before its manager in the same request is linked now.
@@ -73,14 +69,25 @@ export function applyOperations (prepared: PreparedOperation[], loaded: EntraUse
     outcome.steps.push(step('EntryReferenceResolution', 'referenceResolution', 'success', `Linked manager '${user.managerExternalId}' provisioned later in the same request.`))
   }
 
-  return { outcomes, changed: [...changed.values()], arrivedIds: [...arrived], deletedIds: [...deleted] }
+  // Judged on the request's end state: a user created and deleted in the same request never
+  // arrived (but reports linked to it meanwhile must be unlinked); one deleted and restored
+  // was never gone.
+  const before = new Map(loaded.map(user => [user.id, user]))
+  const arrivedIds: string[] = []
+  const deletedIds: string[] = []
+  for (const user of changed.values()) {
+    const wasLive = before.get(user.id)?.deletedAt === null
+    if (user.deletedAt === null && !wasLive) arrivedIds.push(user.id)
+    if (user.deletedAt !== null) deletedIds.push(user.id)
+  }
+  return { outcomes, changed: [...changed.values()], arrivedIds, deletedIds }
 }
 
 function create (previous: EntraUserRecord | undefined, mapped: MappedUser, outcome: OperationOutcome, index: DirectoryIndex, context: ApplyContext): EntraUserRecord | undefined {
   // A soft-deleted user sent again is restored, keeping its object id.
   const base = previous ?? blankUser(context)
   const candidate: EntraUserRecord = { ...base, ...mapped.attributes, deletedAt: null, lastModifiedAt: context.now }
-  outcome.action = 'create'
+  outcome.action = previous === undefined ? 'create' : 'update'
   const missing = missingOnCreate(candidate)
   if (missing.length > 0) {
     return fail(outcome, 'MandatoryFieldsMissing', `Cannot create the user: required attribute(s) ${missing.join(', ')} have no value. ` +
@@ -89,7 +96,6 @@ function create (previous: EntraUserRecord | undefined, mapped: MappedUser, outc
   if (!passesDirectoryRules(candidate, undefined, outcome, index, context)) return undefined
   outcome.modifiedProperties = diff(previous, candidate)
   if (previous !== undefined) {
-    outcome.action = 'update'
     outcome.modifiedProperties.push({ displayName: 'deletedDateTime', oldValue: previous.deletedAt!.toISOString(), newValue: null })
   }
   succeed(outcome, candidate, previous === undefined ? 'EntryExportAdd' : 'EntryExportUpdate', previous === undefined ? 'Created the user.' : 'Restored the soft-deleted user.')
@@ -129,6 +135,7 @@ function skipDelete (outcome: OperationOutcome, op: BulkOperation): undefined {
   outcome.action = 'delete'
   outcome.status = 'skipped'
   outcome.reason = `No user with employeeId '${op.data.externalId}' exists (or it is already deleted); nothing to delete.`
+  outcome.steps.push(step('EntryExportSkipped', 'export', 'skipped', 'Nothing to delete.'))
   return undefined
 }
 

@@ -3,11 +3,12 @@ import type { Logger } from 'pino'
 import type { Db, DbClient } from '../db/pool.js'
 import { validateBulkRequest } from '../ingest/validate-bulk-request.js'
 import { applyMappings } from '../mapping/apply-mappings.js'
-import { linkWaitingReports, loadUsersForRequest, unlinkReportsOf, writeUsers } from '../directory/entra/users-repository.js'
+import { linkWaitingReports, loadUsersForRequest, releaseUniqueValues, unlinkReportsOf, writeUsers } from '../directory/entra/users-repository.js'
 import { writeProvisioningLogs } from '../logs/provisioning-log-writer.js'
 import { applyOperations, type PreparedOperation } from './apply-operations.js'
 import type { OperationOutcome } from './outcome.js'
 import type { BulkOperation } from '../scim/types.js'
+import type { EntraUserRecord } from '../directory/entra/user.js'
 
 /** After this many attempts a request is completed with every operation failed, so the job's queue moves on. */
 export const MAX_ATTEMPTS = 5
@@ -91,6 +92,7 @@ async function applyRequest (client: DbClient, request: ClaimedRequest): Promise
   }
   const loaded = await loadUsersForRequest(client, request.directoryId, [...employeeIds], [...upns], [...nicknames])
   const result = applyOperations(prepared, loaded, { jobId: request.jobId, verifiedDomains: request.domains, now: new Date() })
+  await releaseUniqueValues(client, usersGivingUpUniqueValues(loaded, result.changed))
   await writeUsers(client, request.directoryId, result.changed)
   await unlinkReportsOf(client, result.deletedIds)
   const linked = await linkWaitingReports(client, request.directoryId, result.arrivedIds, result.changed.map(user => user.id))
@@ -108,6 +110,17 @@ async function applyRequest (client: DbClient, request: ClaimedRequest): Promise
     modifiedProperties: [{ displayName: 'manager', oldValue: null, newValue: report.managerId }],
     steps: [{ name: 'EntryReferenceResolution', provisioningStepType: 'referenceResolution', status: 'success', description: `Linked manager '${report.managerExternalId}', which arrived in this request.` }]
   }))]
+}
+
+function usersGivingUpUniqueValues (loaded: EntraUserRecord[], changed: EntraUserRecord[]): string[] {
+  const before = new Map(loaded.map(user => [user.id, user]))
+  return changed.filter(user => {
+    const previous = before.get(user.id)
+    if (previous === undefined || previous.deletedAt !== null) return false
+    return user.deletedAt !== null ||
+      previous.userPrincipalName?.toLowerCase() !== user.userPrincipalName?.toLowerCase() ||
+      previous.mailNickname?.toLowerCase() !== user.mailNickname?.toLowerCase()
+  }).map(user => user.id)
 }
 
 function prepare (operations: BulkOperation[]): PreparedOperation[] {

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Test } from 'tap'
 import type { Config } from '../../src/config.js'
 import { createPool, type Db } from '../../src/db/pool.js'
-import { auth, buildService, createJob, upload, waitForRequest, type ProvisioningJob, type TestService } from './service.js'
+import { auth, buildService, createJob, upload, type ProvisioningJob, type TestService } from './service.js'
 
 export const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'
 export const CORE = 'urn:ietf:params:scim:schemas:core:2.0:User'
@@ -61,12 +61,24 @@ export async function accept (app: FastifyInstance, job: ProvisioningJob, body: 
   return response.headers['request-id'] as string
 }
 
-/** Uploads the operations and waits for the request to complete; returns the status resource. */
-export async function run (app: FastifyInstance, job: ProvisioningJob, operations: OperationSpec[]): Promise<any> {
+/**
+ * Uploads the operations and waits for the request to complete; returns the status resource.
+ * A processing error (an attempt rolled back, bulk_requests.last_error set) fails at once with
+ * that error instead of waiting out the retries.
+ */
+export async function run (app: FastifyInstance, job: ProvisioningJob, operations: OperationSpec[], timeoutMs = 20000): Promise<any> {
   const requestId = await accept(app, job, bulk(operations))
-  const status = await waitForRequest(app, job, requestId)
-  if (status.state !== 'completed') throw new Error(`request ${requestId} ended ${String(status.state)}`)
-  return status
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const response = await app.inject({ method: 'GET', url: `${job.jobUrl}/bulkUploads/${requestId}`, headers: auth() })
+    const status = response.json()
+    if (status.state === 'completed') return status
+    if (status.state === 'purged') throw new Error(`request ${requestId} was purged`)
+    const { rows: [row] } = await app.db.query('SELECT last_error FROM bulk_requests WHERE id = $1', [requestId])
+    if (row?.last_error != null) throw new Error(`processing request ${requestId} failed: ${String(row.last_error)}`)
+    if (Date.now() > deadline) throw new Error(`request ${requestId} still ${String(status.state)} after ${timeoutMs} ms`)
+    await new Promise(resolve => setTimeout(resolve, 25))
+  }
 }
 
 /** [externalId, action, status, errorCode] of each operation of a status resource. */
@@ -137,11 +149,11 @@ export async function logRows (db: Db, requestId: string): Promise<LogRow[]> {
   return rows
 }
 
-/** The provisioning log rows of a job, oldest first. */
+/** The provisioning log rows of a job, oldest first (ties in activity_at, a millisecond, broken by acceptance order). */
 export async function jobLogRows (db: Db, jobId: string): Promise<Array<LogRow & { sequence: string }>> {
   const { rows } = await db.query(
     `SELECT l.*, r.sequence FROM provisioning_logs l JOIN bulk_requests r ON r.id = l.request_id
-     WHERE l.job_id = $1 ORDER BY l.activity_at, l.operation_index`, [jobId])
+     WHERE l.job_id = $1 ORDER BY l.activity_at, r.sequence, l.operation_index < 0, l.operation_index`, [jobId])
   return rows
 }
 

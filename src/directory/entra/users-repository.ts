@@ -5,15 +5,35 @@ type Queryable = Db | DbClient
 
 /**
  * Loads every user a request can match, reference or collide with, in one query: by
- * employeeId (its operations and their managers) and, among live users, by the
- * userPrincipalName and mailNickname values it is about to use.
+ * employeeId (its operations and the managers they name), the managers the matched users
+ * already name (a restored report relinks), and, among live users, the holders of the
+ * userPrincipalName and mailNickname values the request may use — those it sends and
+ * those the matched users keep (a restore keeps its stored values).
  */
 export async function loadUsersForRequest (db: Queryable, directoryId: string, employeeIds: string[], upns: string[], nicknames: string[]): Promise<EntraUserRecord[]> {
   const { rows } = await db.query(
-    `SELECT * FROM directory_users WHERE directory_id = $1 AND (employee_id = ANY($2::text[])
-       OR (deleted_at IS NULL AND (lower(user_principal_name) = ANY($3::text[]) OR lower(mail_nickname) = ANY($4::text[]))))`,
+    `WITH matched AS (
+       SELECT lower(user_principal_name) AS upn, lower(mail_nickname) AS nickname, manager_external_id
+       FROM directory_users WHERE directory_id = $1 AND employee_id = ANY($2::text[]))
+     SELECT * FROM directory_users WHERE directory_id = $1 AND (
+          employee_id = ANY($2::text[])
+       OR employee_id IN (SELECT manager_external_id FROM matched)
+       OR (deleted_at IS NULL AND (
+            lower(user_principal_name) = ANY($3::text[]) OR lower(user_principal_name) IN (SELECT upn FROM matched)
+         OR lower(mail_nickname) = ANY($4::text[]) OR lower(mail_nickname) IN (SELECT nickname FROM matched))))`,
     [directoryId, employeeIds, upns, nicknames])
   return rows.map(userFromRow)
+}
+
+/**
+ * Frees the unique values (userPrincipalName, mailNickname) of users that give them up in
+ * this request, before the batch write: PostgreSQL checks unique indexes row by row, so a
+ * value moving from one user to another would otherwise collide mid-statement even though
+ * the request's end state is unique. Runs inside the request's transaction; nobody sees it.
+ */
+export async function releaseUniqueValues (db: Queryable, userIds: string[]): Promise<void> {
+  if (userIds.length === 0) return
+  await db.query('UPDATE directory_users SET user_principal_name = NULL, mail_nickname = NULL WHERE id = ANY($1::uuid[])', [userIds])
 }
 
 const WRITE_COLUMNS: Array<[string, string]> = [
@@ -65,7 +85,7 @@ export async function linkWaitingReports (db: Queryable, directoryId: string, ar
   const { rows } = await db.query(
     `UPDATE directory_users r SET manager_id = m.id, last_modified_at = now()
      FROM directory_users m
-     WHERE m.id = ANY($2::uuid[]) AND r.directory_id = $1 AND r.manager_external_id = m.employee_id
+     WHERE m.id = ANY($2::uuid[]) AND m.deleted_at IS NULL AND r.directory_id = $1 AND r.manager_external_id = m.employee_id
        AND r.manager_id IS NULL AND r.deleted_at IS NULL AND r.id <> m.id AND NOT (r.id = ANY($3::uuid[]))
      RETURNING r.id, r.employee_id, r.display_name, m.id AS manager_id, r.manager_external_id`,
     [directoryId, arrivedIds, exceptIds])
