@@ -11,16 +11,24 @@ type Queryable = Db | DbClient
  * those the matched users keep (a restore keeps its stored values).
  */
 export async function loadUsersForRequest (db: Queryable, directoryId: string, employeeIds: string[], upns: string[], nicknames: string[]): Promise<EntraUserRecord[]> {
+  // Three index lookups joined by UNION; a single WHERE with ORs over sub-selects would
+  // make PostgreSQL scan the whole directory.
   const { rows } = await db.query(
-    `WITH matched AS (
-       SELECT lower(user_principal_name) AS upn, lower(mail_nickname) AS nickname, manager_external_id
-       FROM directory_users WHERE directory_id = $1 AND employee_id = ANY($2::text[]))
-     SELECT * FROM directory_users WHERE directory_id = $1 AND (
-          employee_id = ANY($2::text[])
-       OR employee_id IN (SELECT manager_external_id FROM matched)
-       OR (deleted_at IS NULL AND (
-            lower(user_principal_name) = ANY($3::text[]) OR lower(user_principal_name) IN (SELECT upn FROM matched)
-         OR lower(mail_nickname) = ANY($4::text[]) OR lower(mail_nickname) IN (SELECT nickname FROM matched))))`,
+    `WITH matched AS MATERIALIZED (
+       -- Only a soft-deleted user can hold a value someone else holds now (a restore keeps it).
+       SELECT CASE WHEN deleted_at IS NOT NULL THEN lower(user_principal_name) END AS upn,
+              CASE WHEN deleted_at IS NOT NULL THEN lower(mail_nickname) END AS nickname, manager_external_id
+       FROM directory_users WHERE directory_id = $1 AND employee_id = ANY($2::text[])),
+     ids AS (
+       SELECT id FROM directory_users WHERE directory_id = $1
+         AND employee_id = ANY($2::text[] || ARRAY(SELECT manager_external_id FROM matched WHERE manager_external_id IS NOT NULL))
+       UNION
+       SELECT id FROM directory_users WHERE directory_id = $1 AND deleted_at IS NULL
+         AND lower(user_principal_name) = ANY($3::text[] || ARRAY(SELECT upn FROM matched WHERE upn IS NOT NULL))
+       UNION
+       SELECT id FROM directory_users WHERE directory_id = $1 AND deleted_at IS NULL
+         AND lower(mail_nickname) = ANY($4::text[] || ARRAY(SELECT nickname FROM matched WHERE nickname IS NOT NULL)))
+     SELECT * FROM directory_users WHERE id = ANY(ARRAY(SELECT id FROM ids))`,
     [directoryId, employeeIds, upns, nicknames])
   return rows.map(userFromRow)
 }
