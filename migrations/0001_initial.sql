@@ -100,7 +100,9 @@ CREATE TABLE provisioning_logs (
   id                  uuid PRIMARY KEY,
   -- One row per processed operation (request_id, operation_index); reference-resolution
   -- rows written later for a report use operation_index -1 and the report's id.
-  request_id          uuid NOT NULL REFERENCES bulk_requests(id) ON DELETE CASCADE,
+  -- No foreign key: the log is an audit record that outlives request housekeeping, and a
+  -- per-row key check would cost more than the insert itself.
+  request_id          uuid NOT NULL,
   operation_index     integer NOT NULL,
   target_user_id      uuid,
   job_id              text NOT NULL,
@@ -118,8 +120,9 @@ CREATE TABLE provisioning_logs (
   source_display_name text,
   target_id           uuid,
   target_display_name text,
-  modified_properties jsonb NOT NULL DEFAULT '[]',
-  steps               jsonb NOT NULL DEFAULT '[]'
+  -- json, not jsonb: written once per operation, read back whole, never queried inside.
+  modified_properties json NOT NULL DEFAULT '[]',
+  steps               json NOT NULL DEFAULT '[]'
 );
 CREATE UNIQUE INDEX provisioning_logs_operation ON provisioning_logs (request_id, operation_index, coalesce(target_user_id, '00000000-0000-0000-0000-000000000000'::uuid));
 CREATE INDEX provisioning_logs_job_time ON provisioning_logs (job_id, activity_at DESC, id);

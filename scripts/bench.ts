@@ -11,7 +11,8 @@
  * Environment: BENCH_DATABASE_URL (admin URL, default postgres://postgres@127.0.0.1:5432/postgres),
  * BENCH_REDIS_URL (default redis://127.0.0.1:6379; unreachable → BullMQ on PostgreSQL),
  * BENCH_QUICK=1 (smaller counts, for a smoke run), BENCH_CPU_PROF=<dir> (worker and API
- * write V8 CPU profiles there on exit).
+ * write V8 CPU profiles there on exit), BENCH_ANALYZE=1 (run ANALYZE on the bench database
+ * every 3 s, standing in for autovacuum's auto-analyze on a server that has autovacuum off).
  */
 import { randomBytes } from 'node:crypto'
 import os from 'node:os'
@@ -23,13 +24,14 @@ import { ApiClient } from './bench/api-client.js'
 import { assertLoopback, createBenchDatabase, deleteRedisPrefix, dropBenchDatabase, redisReachable, redisServerPid, serverSettings, BENCH_DATABASE } from './bench/infra.js'
 import { measureAcceptance, measureEndToEnd, measureIdleLatency, type AcceptanceResult, type Context, type EndToEndResult, type IdleLatencyResult } from './bench/measure.js'
 import { averageBytesPerUser, bulkBodies } from './bench/payloads.js'
-import { buildService, CpuMeter, findFreePort, loadAverage, MemorySampler, postmasterOf, startRole, stopRole, waitForReady, type ServiceProcess } from './bench/processes.js'
+import { buildService, CpuMeter, findFreePort, loadAverage, MemorySampler, startRole, stopRole, waitForReady, type ServiceProcess } from './bench/processes.js'
 
 const ROOT = path.resolve(fileURLToPath(new URL('..', import.meta.url)))
 const ADMIN_URL = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres'
 const REDIS_URL = process.env.BENCH_REDIS_URL || 'redis://127.0.0.1:6379'
 const QUICK = process.env.BENCH_QUICK === '1'
 const CPU_PROF_DIR = process.env.BENCH_CPU_PROF
+const ANALYZE_EVERY_MS = process.env.BENCH_ANALYZE === '1' ? 3000 : undefined
 const QUEUE_PREFIX = `scim-bench-${randomBytes(4).toString('hex')}`
 const JWT_SECRET = randomBytes(24).toString('hex')
 /** Hard bound on the whole run; cleanup still happens. */
@@ -37,9 +39,9 @@ const WATCHDOG_MS = 8 * 60_000
 
 const PLAN = {
   acceptance: { connections: 20, durationS: QUICK ? 5 : 15, warmupS: QUICK ? 1 : 3, bodies: 50, usersPerRequest: 50 },
-  bigRequests: { users: QUICK ? 10_000 : 100_000, usersPerRequest: 1000, connections: 4, timeoutS: QUICK ? 60 : 150 },
-  entraRequests: { users: QUICK ? 5_000 : 20_000, usersPerRequest: 50, connections: 4, timeoutS: QUICK ? 40 : 90 },
-  idle: { requests: QUICK ? 60 : 300, warmup: 5, pauseMs: 20, clientEvery: 6, timeoutS: 60 }
+  bigRequests: { users: QUICK ? 10_000 : 100_000, usersPerRequest: 1000, connections: 4, timeoutS: QUICK ? 60 : 120 },
+  entraRequests: { users: QUICK ? 5_000 : 20_000, usersPerRequest: 50, connections: 4, timeoutS: QUICK ? 40 : 60 },
+  idle: { requests: QUICK ? 60 : 300, warmup: 5, pauseMs: 20, clientEvery: 6, timeoutS: 45 }
 }
 const TARGETS = { acceptedReqPerS: 600, acceptedUsersPerS: 30_000, committedUsersPerS: 10_000, idleP99Ms: 50, apiRssMb: 200, workerRssMb: 250 }
 
@@ -51,6 +53,7 @@ const elapsed = (): string => `${((Date.now() - startedAt) / 1000).toFixed(0)} s
 
 const running: ServiceProcess[] = []
 let sampler: MemorySampler | undefined
+let analyzer: NodeJS.Timeout | undefined
 let benchDb: pg.Pool | undefined
 let databaseCreated = false
 let redisUsed = false
@@ -59,6 +62,7 @@ let cleaning: Promise<void> | undefined
 function cleanup (): Promise<void> {
   cleaning ??= (async () => {
     sampler?.stop()
+    clearInterval(analyzer)
     await Promise.allSettled(running.map(service => stopRole(service)))
     await benchDb?.end().catch(() => {})
     if (databaseCreated) await dropBenchDatabase(ADMIN_URL).then(() => log(`dropped database ${BENCH_DATABASE}`), err => log(`could not drop ${BENCH_DATABASE}: ${(err as Error).message}`))
@@ -86,6 +90,8 @@ interface Results {
   endToEnd: { bigRequests: EndToEndResult, entraRequests?: EndToEndResult }
   idleLatency: IdleLatencyResult
   memory: Record<string, { sampledMaxRssMb: number, vmHwmMb: number, currentRssMb: number }>
+  /** Peak sampled RSS (MB) of each process during each phase. */
+  memoryByPhase: Record<string, Record<string, number>>
   checks: Array<{ goal: string, value: number, target: string, pass: boolean }>
 }
 
@@ -93,13 +99,18 @@ async function main (): Promise<void> {
   assertLoopback(ADMIN_URL, 'BENCH_DATABASE_URL')
   assertLoopback(REDIS_URL, 'BENCH_REDIS_URL')
   log(`scim-inbound bench${QUICK ? ' (BENCH_QUICK: reduced counts)' : ''} — ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}; load average ${loadAverage()}`)
+  if (Number(loadAverage().split(' ')[0]) > 1) log('WARNING: the machine is already busy (load average above 1); other processes compete for the 2 cores — see the "other" CPU column')
 
   const build = buildService(ROOT)
   log(`build: ${build.note}`)
   const database = await createBenchDatabase(ADMIN_URL)
   databaseCreated = true
-  const { settings: pgSettings, backendPid } = await serverSettings(database.url)
-  const postmasterPid = postmasterOf(backendPid)
+  const { settings: pgSettings, postmasterPid } = await serverSettings(database.url)
+  if (pgSettings.autovacuum === 'off') {
+    log(ANALYZE_EVERY_MS !== undefined
+      ? `note: the server runs with autovacuum off; BENCH_ANALYZE=1 runs ANALYZE every ${ANALYZE_EVERY_MS / 1000} s in its place`
+      : 'note: the server runs with autovacuum off, so directory_users is never analyzed (no planner statistics); BENCH_ANALYZE=1 stands in for auto-analyze')
+  }
   log(`database: ${BENCH_DATABASE} created, migrations applied (${database.applied.join(', ')}); server ${JSON.stringify(pgSettings)}, postmaster pid ${postmasterPid ?? '?'}`)
   redisUsed = await redisReachable(REDIS_URL)
   log(redisUsed
@@ -134,6 +145,16 @@ async function main (): Promise<void> {
   const api = new ApiClient(baseUrl, mintToken({ secret: JWT_SECRET, roles: ALL_ROLES, subject: 'scim-bench', expiresIn: 3600 }))
   const ctx: Context = { api, db: benchDb, cpu, log }
   const directoryId = await api.createDirectory(['contoso.com'])
+  if (ANALYZE_EVERY_MS !== undefined) {
+    const db = benchDb
+    let analyzing = false
+    analyzer = setInterval(() => {
+      if (analyzing) return
+      analyzing = true
+      void db.query('ANALYZE').catch(() => {}).finally(() => { analyzing = false })
+    }, ANALYZE_EVERY_MS)
+  }
+  const memoryByPhase: Record<string, Record<string, number>> = { startup: sampler.phasePeak() }
 
   // 1. Acceptance: the job is paused so the worker does not compete for the cores.
   const a = PLAN.acceptance
@@ -148,6 +169,7 @@ async function main (): Promise<void> {
   // Only this phase has written requests so far, so TRUNCATE is exactly "delete the job's rows".
   await benchDb.query('TRUNCATE bulk_requests CASCADE')
   await benchDb.query('CHECKPOINT').catch(() => {})
+  memoryByPhase.acceptance = sampler.phasePeak()
 
   // 2. End to end on fresh started jobs.
   const big = PLAN.bigRequests
@@ -158,11 +180,15 @@ async function main (): Promise<void> {
   await api.setState(bigJob, 'start')
   await new Promise(resolve => setTimeout(resolve, 500))
   const bigResult = await measureEndToEnd(ctx, bigJob, bigBodies, big.users, big.usersPerRequest, big)
+  // Paused so a backlog left by a timeout cannot spill into the next phase.
+  await api.setState(bigJob, 'pause')
+  memoryByPhase.e2e1000 = sampler.phasePeak()
   log(`  committed ${bigResult.committedUsersPerS} users/s (span ${bigResult.committedSpanS} s), directory_users ${bigResult.directoryUsers}, failed log entries ${bigResult.failedLogEntries}`)
 
   let entraResult: EndToEndResult | undefined
   const small = PLAN.entraRequests
-  if (Date.now() - startedAt < 200_000) {
+  // Time budget: the whole run stays around five minutes even when phase 2a runs into its timeout.
+  if (Date.now() - startedAt < 175_000) {
     const smallBodies = bulkBodies(3_000_000, small.users, small.usersPerRequest)
     log(`\n[2b] end to end: ${small.users} new users in ${smallBodies.length} requests of ${small.usersPerRequest} from ${small.connections} connections (after ${elapsed()})`)
     const smallJob = await api.createJob(directoryId, 'e2e-50')
@@ -170,6 +196,8 @@ async function main (): Promise<void> {
     await api.setState(smallJob, 'start')
     await new Promise(resolve => setTimeout(resolve, 500))
     entraResult = await measureEndToEnd(ctx, smallJob, smallBodies, small.users, small.usersPerRequest, small)
+    await api.setState(smallJob, 'pause')
+    memoryByPhase.e2e50 = sampler.phasePeak()
     log(`  committed ${entraResult.committedUsersPerS} users/s (span ${entraResult.committedSpanS} s), directory_users ${entraResult.directoryUsers}, failed log entries ${entraResult.failedLogEntries}`)
   } else {
     log(`\n[2b] skipped: ${elapsed()} already spent`)
@@ -177,11 +205,13 @@ async function main (): Promise<void> {
 
   // 3. Idle accept→commit of single-user requests.
   const idle = PLAN.idle
-  log(`\n[3] idle latency: ${idle.requests} single-user requests, one at a time, ${idle.pauseMs} ms apart (after ${elapsed()})`)
+  const { rows: [{ n: directorySize }] } = await benchDb.query('SELECT count(*)::int AS n FROM directory_users WHERE directory_id = $1', [directoryId])
+  log(`\n[3] idle latency: ${idle.requests} single-user requests, one at a time, ${idle.pauseMs} ms apart, into the same directory (${directorySize} users) (after ${elapsed()})`)
   const idleJob = await api.createJob(directoryId, 'idle')
   await api.setState(idleJob, 'start')
   const idleBodies = bulkBodies(4_000_000, idle.warmup + idle.requests, 1)
   const idleResult = await measureIdleLatency(ctx, idleJob, idleBodies, idle)
+  memoryByPhase.idle = sampler.phasePeak()
   log(`  accept→commit p50 ${idleResult.serverP50Ms} ms, p99 ${idleResult.serverP99Ms} ms (server); client POST→completed p50 ${idleResult.clientP50Ms} ms, p99 ${idleResult.clientP99Ms} ms (${idleResult.clientSamples} samples)`)
 
   // 4. Memory.
@@ -208,6 +238,7 @@ async function main (): Promise<void> {
       runMode: build.mode,
       queue: redisUsed ? 'redis' : 'postgres (Redis unreachable)',
       postgres: pgSettings,
+      analyzeEveryMs: ANALYZE_EVERY_MS ?? null,
       quick: QUICK,
       durationS: Math.round((Date.now() - startedAt) / 1000)
     },
@@ -215,16 +246,18 @@ async function main (): Promise<void> {
     endToEnd: { bigRequests: bigResult, ...(entraResult !== undefined ? { entraRequests: entraResult } : {}) },
     idleLatency: idleResult,
     memory,
+    memoryByPhase,
     checks
   }
   printReport(results)
 }
 
 function printReport (results: Results): void {
-  const { acceptance, endToEnd, idleLatency, memory, checks } = results
+  const { acceptance, endToEnd, idleLatency, memory, memoryByPhase, checks } = results
   const e2eLine = (name: string, r: EndToEndResult): string =>
     `  ${name.padEnd(26)} ${String(r.committedUsersPerS).padStart(7)} users/s committed  (span ${r.committedSpanS} s; upload ${r.uploadS} s = ${r.acceptedUsersPerS} users/s accepted; ` +
     `worker ${r.processMsP50}/${r.processMsP99} ms per request p50/p99, busy ${Math.round(r.workerBusyShare * 100)} %; accept→commit p99 ${r.acceptToCommitP99Ms} ms; ` +
+    `directory_users tuples read per request ${r.directoryTuplesReadPerRequest}; ` +
     `users ${r.directoryUsers}/${r.users}, failed logs ${r.failedLogEntries}/${r.logEntries}${r.timedOut ? '; TIMED OUT' : ''})`
   log('\n================================================================ results')
   log(`acceptance (job paused, c=${acceptance.connections}, ${acceptance.durationS} s, ${acceptance.bodyBytes} B bodies):`)
@@ -234,9 +267,11 @@ function printReport (results: Results): void {
   log(e2eLine(`${endToEnd.bigRequests.users} × ${endToEnd.bigRequests.usersPerRequest}/req`, endToEnd.bigRequests))
   if (endToEnd.entraRequests !== undefined) log(e2eLine(`${endToEnd.entraRequests.users} × ${endToEnd.entraRequests.usersPerRequest}/req`, endToEnd.entraRequests))
   log(`idle single-user (${idleLatency.requests} requests, ${idleLatency.pauseMs} ms apart, ${idleLatency.completed} completed):`)
-  log(`  accept→commit (SQL) p50 ${idleLatency.serverP50Ms} ms, p99 ${idleLatency.serverP99Ms} ms, max ${idleLatency.serverMaxMs} ms; ` +
+  log(`  accept→commit (SQL) p50 ${idleLatency.serverP50Ms} ms, p99 ${idleLatency.serverP99Ms} ms, max ${idleLatency.serverMaxMs} ms ` +
+    `(= wait p50 ${idleLatency.waitP50Ms} ms + worker processing p50 ${idleLatency.processP50Ms} ms, p99 ${idleLatency.processP99Ms} ms); ` +
     `client POST→completed p50 ${idleLatency.clientP50Ms} ms, p99 ${idleLatency.clientP99Ms} ms (${idleLatency.clientSamples} samples); POST→202 p50 ${idleLatency.httpP50Ms} ms, p99 ${idleLatency.httpP99Ms} ms`)
   log(`memory (MB): api VmHWM ${memory.api!.vmHwmMb}, sampled max ${memory.api!.sampledMaxRssMb}; worker VmHWM ${memory.worker!.vmHwmMb}, sampled max ${memory.worker!.sampledMaxRssMb}`)
+  log(`  peak RSS by phase (api/worker): ${Object.entries(memoryByPhase).map(([phase, peaks]) => `${phase} ${peaks.api}/${peaks.worker}`).join(', ')}`)
 
   log(`\nCPU by component during each phase (cores, of ${os.cpus().length}; "other" = everything else on the machine):`)
   log(`  ${'phase'.padEnd(22)} ${['api', 'worker', 'postgres', 'redis', 'bench', 'other', 'total'].map(name => name.padStart(9)).join('')}`)

@@ -6,6 +6,7 @@ import pg from 'pg'
 import { Redis } from 'ioredis'
 import { createPool } from '../../src/db/pool.js'
 import { migrate } from '../../src/db/migrate.js'
+import { postmasterOf } from './processes.js'
 
 export const BENCH_DATABASE = 'scim_bench'
 
@@ -50,15 +51,15 @@ export async function dropBenchDatabase (adminUrl: string): Promise<void> {
   await admin(adminUrl, async client => { await client.query(`DROP DATABASE IF EXISTS ${BENCH_DATABASE} WITH (FORCE)`) })
 }
 
-/** A few settings that explain the numbers, and the PID of a backend (its parent is the postmaster). */
-export async function serverSettings (url: string): Promise<{ settings: Record<string, string>, backendPid: number }> {
+/** A few settings that explain the numbers, and the postmaster's PID (the parent of our backend, read while it lives). */
+export async function serverSettings (url: string): Promise<{ settings: Record<string, string>, postmasterPid?: number }> {
   return await admin(url, async client => {
     const { rows } = await client.query(`SELECT name, setting, unit FROM pg_settings
       WHERE name IN ('shared_buffers', 'synchronous_commit', 'autovacuum', 'max_wal_size', 'fsync')`)
     const { rows: [backend] } = await client.query('SELECT pg_backend_pid() AS pid')
     return {
       settings: Object.fromEntries(rows.map(row => [row.name, row.unit === '8kB' ? `${Number(row.setting) * 8 / 1024} MB` : `${row.setting}${row.unit ?? ''}`])),
-      backendPid: backend.pid
+      postmasterPid: postmasterOf(backend.pid as number)
     }
   })
 }

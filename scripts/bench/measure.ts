@@ -126,6 +126,8 @@ export interface EndToEndResult {
   directoryUsers: number
   failedLogEntries: number
   logEntries: number
+  /** directory_users tuples read (index + sequential) per request: flat when the worker's lookups are index probes. */
+  directoryTuplesReadPerRequest: number
   cores: Record<string, number>
 }
 
@@ -138,6 +140,7 @@ export async function measureEndToEnd (ctx: Context, job: BenchJob, bodies: stri
   let rejected = 0
   let firstError: string | undefined
   const accepted: string[] = []
+  const readsFrom = await directoryTuplesRead(ctx)
   const cpuFrom = ctx.cpu.snapshot()
   const t0 = Date.now()
   const deadline = t0 + options.timeoutS * 1000
@@ -178,6 +181,9 @@ export async function measureEndToEnd (ctx: Context, job: BenchJob, bodies: stri
             extract(epoch FROM completed_at - received_at)::float8 * 1000 AS accept_to_commit_ms
      FROM bulk_requests WHERE job_id = $1 AND state = 'completed'`, [job.jobId])
   const verification = await verifyJob(ctx, job)
+  // Statistics reach the shared counters within a second of each transaction.
+  await sleep(1200)
+  const readsTo = await directoryTuplesRead(ctx)
   const committedSpanS = Number(span.span_s)
   return {
     users,
@@ -199,8 +205,16 @@ export async function measureEndToEnd (ctx: Context, job: BenchJob, bodies: stri
     acceptToCommitP50Ms: round(percentile(perRequest.map(row => row.accept_to_commit_ms), 50)),
     acceptToCommitP99Ms: round(percentile(perRequest.map(row => row.accept_to_commit_ms), 99)),
     ...verification,
+    directoryTuplesReadPerRequest: Math.round((readsTo - readsFrom) / Math.max(1, completed)),
     cores: CpuMeter.cores(cpuFrom, cpuTo)
   }
+}
+
+async function directoryTuplesRead (ctx: Context): Promise<number> {
+  const { rows: [row] } = await ctx.db.query(
+    `SELECT coalesce(t.seq_tup_read, 0) + coalesce((SELECT sum(idx_tup_read) FROM pg_stat_user_indexes i WHERE i.relid = t.relid), 0) AS n
+     FROM pg_stat_user_tables t WHERE t.relname = 'directory_users'`)
+  return Number(row?.n ?? 0)
 }
 
 async function verifyJob (ctx: Context, job: BenchJob): Promise<{ directoryUsers: number, failedLogEntries: number, logEntries: number }> {
@@ -220,6 +234,10 @@ export interface IdleLatencyResult {
   serverP50Ms: number
   serverP99Ms: number
   serverMaxMs: number
+  /** Split of accept→commit: waiting (received_at → started_at) and the worker's processing (started_at → completed_at). */
+  waitP50Ms: number
+  processP50Ms: number
+  processP99Ms: number
   /** Client: POST sent → status resource reads `completed`, for every `clientEvery`-th request. */
   clientSamples: number
   clientP50Ms: number
@@ -266,7 +284,10 @@ export async function measureIdleLatency (ctx: Context, job: BenchJob, bodies: s
     await sleep(100)
   }
   const { rows } = await ctx.db.query(
-    `SELECT extract(epoch FROM completed_at - received_at)::float8 * 1000 AS ms FROM bulk_requests WHERE id = ANY($1::uuid[]) AND state = 'completed'`, [ids])
+    `SELECT extract(epoch FROM completed_at - received_at)::float8 * 1000 AS ms,
+            extract(epoch FROM started_at - received_at)::float8 * 1000 AS wait_ms,
+            extract(epoch FROM completed_at - started_at)::float8 * 1000 AS process_ms
+     FROM bulk_requests WHERE id = ANY($1::uuid[]) AND state = 'completed'`, [ids])
   const server = rows.map(row => row.ms as number)
   const verification = await verifyJob(ctx, job)
   return {
@@ -276,6 +297,9 @@ export async function measureIdleLatency (ctx: Context, job: BenchJob, bodies: s
     serverP50Ms: round(percentile(server, 50)),
     serverP99Ms: round(percentile(server, 99)),
     serverMaxMs: round(Math.max(...server)),
+    waitP50Ms: round(percentile(rows.map(row => row.wait_ms as number), 50)),
+    processP50Ms: round(percentile(rows.map(row => row.process_ms as number), 50)),
+    processP99Ms: round(percentile(rows.map(row => row.process_ms as number), 99)),
     clientSamples: client.length,
     clientP50Ms: round(percentile(client, 50)),
     clientP99Ms: round(percentile(client, 99)),

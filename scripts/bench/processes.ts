@@ -105,6 +105,7 @@ function statusField (pid: number, field: 'VmRSS' | 'VmHWM'): number | undefined
 /** Samples VmRSS every 250 ms; `peaks()` also reads the kernel's own high-water mark VmHWM. */
 export class MemorySampler {
   private readonly maxRss = new Map<number, number>()
+  private phaseMax = new Map<number, number>()
   private readonly timer: NodeJS.Timeout
 
   constructor (private readonly pids: Record<string, number>, intervalMs = 250) {
@@ -115,8 +116,19 @@ export class MemorySampler {
   private sample (): void {
     for (const pid of Object.values(this.pids)) {
       const rss = statusField(pid, 'VmRSS')
-      if (rss !== undefined) this.maxRss.set(pid, Math.max(rss, this.maxRss.get(pid) ?? 0))
+      if (rss === undefined) continue
+      this.maxRss.set(pid, Math.max(rss, this.maxRss.get(pid) ?? 0))
+      this.phaseMax.set(pid, Math.max(rss, this.phaseMax.get(pid) ?? 0))
     }
+  }
+
+  /** Peak sampled RSS per process since the previous call (MB). */
+  phasePeak (): Record<string, number> {
+    this.sample()
+    const out: Record<string, number> = {}
+    for (const [name, pid] of Object.entries(this.pids)) out[name] = round1(this.phaseMax.get(pid) ?? NaN)
+    this.phaseMax = new Map()
+    return out
   }
 
   peaks (): Record<string, { sampledMaxRssMb: number, vmHwmMb: number, currentRssMb: number }> {

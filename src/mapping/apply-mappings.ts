@@ -1,5 +1,5 @@
 import type { EntraAttributeValues } from '../directory/entra/user.js'
-import { readAttribute } from './attribute-path.js'
+import { compileAttributePath, type AttributeReader } from './attribute-path.js'
 import { API2AAD_DEFAULT_MAPPINGS, API2AAD_MANAGER_SOURCE, type AttributeMapping, type ValueTransform } from './api2aad-defaults.js'
 
 export interface MappedUser {
@@ -15,16 +15,29 @@ export interface MappedUser {
  */
 export function applyMappings (user: Record<string, unknown>, resolveBulkId: (bulkId: string) => string | undefined, mappings: AttributeMapping[] = API2AAD_DEFAULT_MAPPINGS): MappedUser {
   const attributes: Record<string, unknown> = {}
-  for (const mapping of mappings) {
-    const value = transform(readAttribute(user, mapping.source), mapping.transform)
+  for (const mapping of compiled(mappings)) {
+    const value = transform(mapping.read(user), mapping.transform)
     if (value !== undefined) attributes[mapping.target] = value
   }
   const mapped: MappedUser = { attributes: attributes as Partial<EntraAttributeValues> }
-  const manager = readAttribute(user, API2AAD_MANAGER_SOURCE)
+  const manager = readManager(user)
   if (typeof manager === 'string' && manager !== '') {
     mapped.managerExternalId = manager.startsWith('bulkId:') ? resolveBulkId(manager.slice('bulkId:'.length)) : manager
   }
   return mapped
+}
+
+const readManager = compileAttributePath(API2AAD_MANAGER_SOURCE)
+const compiledMappings = new WeakMap<AttributeMapping[], Array<AttributeMapping & { read: AttributeReader }>>()
+
+/** Mapping source paths are parsed once per mapping list, not once per user. */
+function compiled (mappings: AttributeMapping[]): Array<AttributeMapping & { read: AttributeReader }> {
+  let list = compiledMappings.get(mappings)
+  if (list === undefined) {
+    list = mappings.map(mapping => ({ ...mapping, read: compileAttributePath(mapping.source) }))
+    compiledMappings.set(mappings, list)
+  }
+  return list
 }
 
 function transform (value: unknown, how: ValueTransform): unknown {

@@ -162,7 +162,7 @@ function storable (text: string): string {
 
 /** A cycle begins with the first request after the job's queue ran dry (or after start). */
 async function enterCycle (client: DbClient, jobId: string): Promise<string> {
-  const { rows: [job] } = await client.query('SELECT current_cycle_id, cycle_ended_at FROM sync_jobs WHERE id = $1 FOR UPDATE', [jobId])
+  const { rows: [job] } = await client.query('SELECT current_cycle_id, cycle_ended_at FROM sync_jobs WHERE id = $1 FOR NO KEY UPDATE', [jobId])
   if (job.current_cycle_id !== null && job.cycle_ended_at === null) return job.current_cycle_id
   const cycleId = randomUUID()
   await client.query('UPDATE sync_jobs SET current_cycle_id = $2, cycle_ended_at = NULL WHERE id = $1', [jobId, cycleId])

@@ -6,6 +6,7 @@ import { processPendingRequests } from '../provisioning/process-pending.js'
 import type { QueueBackend, RequestWorker } from './backend.js'
 import { type JobQueues, queueNameFor } from './job-queues.js'
 import { sweepUnqueuedRequests } from './sweeper.js'
+import { throttledAnalyzer } from '../db/statistics.js'
 
 export interface RequestWorkersOptions {
   db: Db
@@ -30,8 +31,12 @@ export class RequestWorkers {
   private timer?: NodeJS.Timeout
   private reconciling: Promise<void> = Promise.resolve()
   private closed = false
+  /** Keeps planner statistics current as the directory grows; checked after every request. */
+  private readonly analyzeIfChanged: () => void
 
-  constructor (private readonly options: RequestWorkersOptions) {}
+  constructor (private readonly options: RequestWorkersOptions) {
+    this.analyzeIfChanged = throttledAnalyzer(options.db, 1000, err => options.log.warn({ err }, 'could not refresh table statistics'))
+  }
 
   async start (): Promise<void> {
     await this.reconcile()
@@ -80,7 +85,9 @@ export class RequestWorkers {
   private createWorker (jobId: string): RequestWorker {
     const { db, log, backend } = this.options
     const worker = backend.createWorker(queueNameFor(jobId), async job => {
-      return await processPendingRequests(db, job.data.jobId, job.data.requestId, log)
+      const result = await processPendingRequests(db, job.data.jobId, job.data.requestId, log)
+      this.analyzeIfChanged()
+      return result
     }, {
       concurrency: 1,
       lockDuration: this.options.lockDurationMs,

@@ -13,7 +13,7 @@ const cli = (args: string[], env: Record<string, string>): ReturnType<typeof run
 
 t.test('token mints an HS256 token with the given roles and client id', async t => {
   const { stdout } = await cli(['token', '--roles', 'SynchronizationData-User.Upload,User.Read.All', '--sub', 'hr-connector', '--expires-in', '120'], { JWT_SECRET: 'a-secret-of-some-length' })
-  const claims = createVerifier({ key: 'a-secret-of-some-length', algorithms: ['HS256'] })(stdout.trim())
+  const claims = createVerifier({ key: 'a-secret-of-some-length', algorithms: ['HS256'] })(String(stdout).trim())
   t.same(claims.roles, ['SynchronizationData-User.Upload', 'User.Read.All'])
   t.equal(claims.sub, 'hr-connector')
   t.ok(claims.exp - claims.iat === 120)
@@ -26,7 +26,7 @@ t.test('migrate applies the migrations once, even from several processes at the 
   t.teardown(() => db.end())
   await db.query('DROP TABLE provisioning_logs, directory_users, bulk_requests, sync_jobs, service_principals, directories, schema_migrations')
   const results = await Promise.all([1, 2, 3].map(async () => await cli(['migrate'], { DATABASE_URL: url })))
-  t.same(results.map(result => result.stdout.trim()).sort(), ['applied 0001_initial.sql', 'database is up to date', 'database is up to date'])
+  t.same(results.map(result => String(result.stdout).trim()).sort(), ['applied 0001_initial.sql', 'database is up to date', 'database is up to date'])
   const { rows } = await db.query('SELECT name FROM schema_migrations')
   t.same(rows, [{ name: '0001_initial.sql' }])
 })

@@ -3,6 +3,7 @@ import type { Test } from 'tap'
 import type { Config } from '../../src/config.js'
 import { createPool, type Db } from '../../src/db/pool.js'
 import { auth, buildService, createJob, upload, type ProvisioningJob, type TestService } from './service.js'
+import { readModifiedProperties, type StoredModifiedProperties } from '../../src/logs/modified-properties.js'
 
 export const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'
 export const CORE = 'urn:ietf:params:scim:schemas:core:2.0:User'
@@ -146,7 +147,7 @@ export async function logRows (db: Db, requestId: string): Promise<LogRow[]> {
   const { rows } = await db.query(
     `SELECT * FROM provisioning_logs WHERE request_id = $1
      ORDER BY operation_index < 0, operation_index, source_id`, [requestId])
-  return rows
+  return rows.map(readStored)
 }
 
 /** The provisioning log rows of a job, oldest first (ties in activity_at, a millisecond, broken by acceptance order). */
@@ -154,7 +155,12 @@ export async function jobLogRows (db: Db, jobId: string): Promise<Array<LogRow &
   const { rows } = await db.query(
     `SELECT l.*, r.sequence FROM provisioning_logs l JOIN bulk_requests r ON r.id = l.request_id
      WHERE l.job_id = $1 ORDER BY l.activity_at, r.sequence, l.operation_index < 0, l.operation_index`, [jobId])
-  return rows
+  return rows.map(readStored)
+}
+
+/** Log rows keep modified properties compactly; read them in Graph's shape, as the service does. */
+function readStored<Row extends { modified_properties: unknown }> (row: Row): Row {
+  return { ...row, modified_properties: readModifiedProperties(row.modified_properties as StoredModifiedProperties) }
 }
 
 /** Modified properties as { attribute: [old, new] }, for exact comparison. */

@@ -4,32 +4,45 @@ import { ENTRA_ATTRIBUTE_COLUMNS, ENTRA_ATTRIBUTES, userFromRow, type EntraUserR
 type Queryable = Db | DbClient
 
 /**
- * Loads every user a request can match, reference or collide with, in one query: by
- * employeeId (its operations and the managers they name), the managers the matched users
- * already name (a restored report relinks), and, among live users, the holders of the
- * userPrincipalName and mailNickname values the request may use — those it sends and
- * those the matched users keep (a restore keeps its stored values).
+ * Loads every user a request can match, reference or collide with: by employeeId (its
+ * operations and the managers they name), the managers the matched users already name (a
+ * restored report relinks), and, among live users, the holders of the userPrincipalName
+ * and mailNickname values the request may use — those it sends and those a soft-deleted
+ * matched user would take back on restore.
  */
 export async function loadUsersForRequest (db: Queryable, directoryId: string, employeeIds: string[], upns: string[], nicknames: string[]): Promise<EntraUserRecord[]> {
-  // Three index lookups joined by UNION; a single WHERE with ORs over sub-selects would
-  // make PostgreSQL scan the whole directory.
-  const { rows } = await db.query(
-    `WITH matched AS MATERIALIZED (
-       -- Only a soft-deleted user can hold a value someone else holds now (a restore keeps it).
-       SELECT CASE WHEN deleted_at IS NOT NULL THEN lower(user_principal_name) END AS upn,
-              CASE WHEN deleted_at IS NOT NULL THEN lower(mail_nickname) END AS nickname, manager_external_id
-       FROM directory_users WHERE directory_id = $1 AND employee_id = ANY($2::text[])),
-     ids AS (
-       SELECT id FROM directory_users WHERE directory_id = $1
-         AND employee_id = ANY($2::text[] || ARRAY(SELECT manager_external_id FROM matched WHERE manager_external_id IS NOT NULL))
-       UNION
-       SELECT id FROM directory_users WHERE directory_id = $1 AND deleted_at IS NULL
-         AND lower(user_principal_name) = ANY($3::text[] || ARRAY(SELECT upn FROM matched WHERE upn IS NOT NULL))
-       UNION
-       SELECT id FROM directory_users WHERE directory_id = $1 AND deleted_at IS NULL
-         AND lower(mail_nickname) = ANY($4::text[] || ARRAY(SELECT nickname FROM matched WHERE nickname IS NOT NULL)))
-     SELECT * FROM directory_users WHERE id = ANY(ARRAY(SELECT id FROM ids))`,
-    [directoryId, employeeIds, upns, nicknames])
+  const users = new Map<string, EntraUserRecord>()
+  for (const user of await selectUsers(db, directoryId, employeeIds, [], [])) users.set(user.id, user)
+  const known = new Set(employeeIds)
+  const moreEmployeeIds = new Set<string>()
+  const moreUpns = new Set(upns)
+  const moreNicknames = new Set(nicknames)
+  for (const user of users.values()) {
+    if (user.managerExternalId !== null && !known.has(user.managerExternalId)) moreEmployeeIds.add(user.managerExternalId)
+    if (user.deletedAt === null) continue
+    if (user.userPrincipalName !== null) moreUpns.add(user.userPrincipalName.toLowerCase())
+    if (user.mailNickname !== null) moreNicknames.add(user.mailNickname.toLowerCase())
+  }
+  for (const user of await selectUsers(db, directoryId, [...moreEmployeeIds], [...moreUpns], [...moreNicknames])) {
+    if (!users.has(user.id)) users.set(user.id, user)
+  }
+  return [...users.values()]
+}
+
+/** Plain array parameters, so each lookup is an index condition on its own index. */
+async function selectUsers (db: Queryable, directoryId: string, employeeIds: string[], upns: string[], nicknames: string[]): Promise<EntraUserRecord[]> {
+  const params: unknown[] = [directoryId]
+  const parts: string[] = []
+  const lookup = (values: string[], where: string): void => {
+    if (values.length === 0) return
+    params.push(values)
+    parts.push(`SELECT * FROM directory_users WHERE directory_id = $1 AND ${where.replace('$n', `$${params.length}`)}`)
+  }
+  lookup(employeeIds, 'employee_id = ANY($n::text[])')
+  lookup(upns, 'deleted_at IS NULL AND lower(user_principal_name) = ANY($n::text[])')
+  lookup(nicknames, 'deleted_at IS NULL AND lower(mail_nickname) = ANY($n::text[])')
+  if (parts.length === 0) return []
+  const { rows } = await db.query(parts.join(' UNION ALL '), params)
   return rows.map(userFromRow)
 }
 
@@ -63,7 +76,7 @@ const UPDATE_SET = WRITE_COLUMNS.filter(([name]) => name !== 'id' && name !== 'c
 // One statement for the whole batch; the rows travel as a single JSON parameter, which is
 // the cheapest way to hand PostgreSQL hundreds of rows from Node.
 const UPSERT_SQL = `INSERT INTO directory_users (directory_id, ${COLUMN_LIST})
-  SELECT $1, ${COLUMN_LIST} FROM jsonb_to_recordset($2::jsonb) AS x(${RECORD_TYPE})
+  SELECT $1, ${COLUMN_LIST} FROM json_to_recordset($2::json) AS x(${RECORD_TYPE})
   ON CONFLICT (id) DO UPDATE SET ${UPDATE_SET}`
 
 export async function writeUsers (db: Queryable, directoryId: string, users: EntraUserRecord[]): Promise<void> {
@@ -90,12 +103,20 @@ export async function writeUsers (db: Queryable, directoryId: string, users: Ent
  */
 export async function linkWaitingReports (db: Queryable, directoryId: string, arrivedIds: string[], exceptIds: string[]): Promise<Array<{ id: string, employeeId: string | null, displayName: string | null, managerId: string, managerExternalId: string }>> {
   if (arrivedIds.length === 0) return []
+  // Per arrived manager, one probe of the waiting-reports index (directory, manager's
+  // externalId); written so no planner estimate can turn it into a join over the directory.
   const { rows } = await db.query(
-    `UPDATE directory_users r SET manager_id = m.id, last_modified_at = now()
-     FROM directory_users m
-     WHERE m.id = ANY($2::uuid[]) AND m.deleted_at IS NULL AND r.directory_id = $1 AND r.manager_external_id = m.employee_id
-       AND r.manager_id IS NULL AND r.deleted_at IS NULL AND r.id <> m.id AND NOT (r.id = ANY($3::uuid[]))
-     RETURNING r.id, r.employee_id, r.display_name, m.id AS manager_id, r.manager_external_id`,
+    `WITH managers AS MATERIALIZED (
+       SELECT id, employee_id FROM directory_users
+       WHERE id = ANY($2::uuid[]) AND deleted_at IS NULL AND employee_id IS NOT NULL),
+     reports AS MATERIALIZED (
+       SELECT waiting.id, managers.id AS manager_id FROM managers CROSS JOIN LATERAL (
+         SELECT r.id FROM directory_users r
+         WHERE r.directory_id = $1 AND r.manager_external_id = managers.employee_id AND r.manager_id IS NULL
+           AND r.deleted_at IS NULL AND r.id <> managers.id AND NOT (r.id = ANY($3::uuid[]))) waiting)
+     UPDATE directory_users u SET manager_id = reports.manager_id, last_modified_at = now()
+     FROM reports WHERE u.id = reports.id
+     RETURNING u.id, u.employee_id, u.display_name, u.manager_id, u.manager_external_id`,
     [directoryId, arrivedIds, exceptIds])
   return rows.map(row => ({ id: row.id, employeeId: row.employee_id, displayName: row.display_name, managerId: row.manager_id, managerExternalId: row.manager_external_id }))
 }

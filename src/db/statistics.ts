@@ -1,0 +1,44 @@
+import type { Db } from './pool.js'
+
+/** The tables whose growth changes the plans of the provisioning statements. */
+const TABLES = ['directory_users', 'provisioning_logs', 'bulk_requests']
+const ANALYZE_LOCK_KEY = 727_274_002
+
+/**
+ * ANALYZE for tables that changed a lot since their last one — what autovacuum's
+ * auto-analyze does, for servers that run with autovacuum off. Without statistics a
+ * directory that grew from nothing is planned as if empty, and lookups that should probe
+ * an index scan the whole table instead. One process at a time; the others skip.
+ */
+export async function analyzeChangedTables (db: Db): Promise<string[]> {
+  const client = await db.connect()
+  try {
+    const { rows: [lock] } = await client.query('SELECT pg_try_advisory_lock($1) AS locked', [ANALYZE_LOCK_KEY])
+    if (lock.locked !== true) return []
+    try {
+      const { rows } = await client.query<{ relname: string }>(
+        `SELECT relname FROM pg_stat_user_tables
+         WHERE relname = ANY($1) AND schemaname = current_schema()
+           AND n_mod_since_analyze > greatest(500, 0.2 * n_live_tup)`, [TABLES])
+      for (const { relname } of rows) await client.query(`ANALYZE ${relname}`)
+      return rows.map(row => row.relname)
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1)', [ANALYZE_LOCK_KEY])
+    }
+  } finally {
+    client.release()
+  }
+}
+
+/** Runs `analyzeChangedTables` at most once per `intervalMs`, never twice at once, never blocking the caller. */
+export function throttledAnalyzer (db: Db, intervalMs: number, onError: (err: unknown) => void): () => void {
+  let last = 0
+  let running = false
+  return () => {
+    const now = Date.now()
+    if (running || now - last < intervalMs) return
+    last = now
+    running = true
+    analyzeChangedTables(db).catch(onError).finally(() => { running = false })
+  }
+}
