@@ -5,7 +5,7 @@ const TABLES = ['directory_users', 'provisioning_logs', 'bulk_requests']
 const ANALYZE_LOCK_KEY = 727_274_002
 
 /**
- * ANALYZE for tables that changed a lot since their last one — what autovacuum's
+ * ANALYZE for tables that changed by half since their last one — what autovacuum's
  * auto-analyze does, for servers that run with autovacuum off. Without statistics a
  * directory that grew from nothing is planned as if empty, and lookups that should probe
  * an index scan the whole table instead. One process at a time; the others skip.
@@ -19,7 +19,7 @@ export async function analyzeChangedTables (db: Db): Promise<string[]> {
       const { rows } = await client.query<{ relname: string }>(
         `SELECT relname FROM pg_stat_user_tables
          WHERE relname = ANY($1) AND schemaname = current_schema()
-           AND n_mod_since_analyze > greatest(500, 0.2 * n_live_tup)`, [TABLES])
+           AND n_mod_since_analyze > greatest(500, 0.5 * n_live_tup)`, [TABLES])
       for (const { relname } of rows) await client.query(`ANALYZE ${relname}`)
       return rows.map(row => row.relname)
     } finally {

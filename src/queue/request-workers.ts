@@ -35,7 +35,7 @@ export class RequestWorkers {
   private readonly analyzeIfChanged: () => void
 
   constructor (private readonly options: RequestWorkersOptions) {
-    this.analyzeIfChanged = throttledAnalyzer(options.db, 1000, err => options.log.warn({ err }, 'could not refresh table statistics'))
+    this.analyzeIfChanged = throttledAnalyzer(options.db, 2000, err => options.log.warn({ err }, 'could not refresh table statistics'))
   }
 
   async start (): Promise<void> {
