@@ -104,7 +104,8 @@ export async function writeUsers (db: Queryable, directoryId: string, users: Ent
 export async function linkWaitingReports (db: Queryable, directoryId: string, arrivedIds: string[], exceptIds: string[]): Promise<Array<{ id: string, employeeId: string | null, displayName: string | null, managerId: string, managerExternalId: string }>> {
   if (arrivedIds.length === 0) return []
   // Per arrived manager, one probe of the waiting-reports index (directory, manager's
-  // externalId); written so no planner estimate can turn it into a join over the directory.
+  // externalId). OFFSET 0 keeps the lateral sub-query a per-manager probe: flattened into a
+  // join, PostgreSQL would hash the whole directory for every request.
   const { rows } = await db.query(
     `WITH managers AS MATERIALIZED (
        SELECT id, employee_id FROM directory_users
@@ -113,7 +114,8 @@ export async function linkWaitingReports (db: Queryable, directoryId: string, ar
        SELECT waiting.id, managers.id AS manager_id FROM managers CROSS JOIN LATERAL (
          SELECT r.id FROM directory_users r
          WHERE r.directory_id = $1 AND r.manager_external_id = managers.employee_id AND r.manager_id IS NULL
-           AND r.deleted_at IS NULL AND r.id <> managers.id AND NOT (r.id = ANY($3::uuid[]))) waiting)
+           AND r.deleted_at IS NULL AND r.id <> managers.id AND NOT (r.id = ANY($3::uuid[]))
+         OFFSET 0) waiting)
      UPDATE directory_users u SET manager_id = reports.manager_id, last_modified_at = now()
      FROM reports WHERE u.id = reports.id
      RETURNING u.id, u.employee_id, u.display_name, u.manager_id, u.manager_external_id`,

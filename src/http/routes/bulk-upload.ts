@@ -80,25 +80,14 @@ export default async function bulkUploadRoutes (app: FastifyInstance): Promise<v
   }, async (request, reply) => {
     const job = request.uploadJob
     const text = withoutByteOrderMark(request.body ?? '')
-    const parsed = parseJson(text)
-    const count = countOperations(parsed)
-    if (count !== undefined && count > job.settings.maxOperations) {
-      throw new GraphError(413, 'RequestEntityTooLarge',
-        `The request has ${count} operations; this job accepts at most ${job.settings.maxOperations} per request (setting maxOperations).`,
-        [{ code: 'tooManyOperations', target: '/Operations', message: `at most ${job.settings.maxOperations} operations`, limit: job.settings.maxOperations }])
-    }
-    const result = validateBulkRequest(parsed)
-    if (!result.ok) {
-      throw new GraphError(400, 'InvalidDataFormat',
-        `The bulk request is invalid (${result.errors.length} problem${result.errors.length === 1 ? '' : 's'}): ` +
-        result.errors.slice(0, 5).map(error => `${error.pointer || '/'} ${error.message}`).join('; '),
-        result.errors.map(error => ({ code: 'invalidValue', target: error.pointer, message: error.message, ...(error.index !== undefined ? { index: error.index } : {}), ...(error.bulkId !== undefined ? { bulkId: error.bulkId } : {}) })))
-    }
+    // Only the count leaves the check: the parsed and normalized trees (megabytes for a
+    // large request) are garbage before the insert is awaited.
+    const operationCount = checkBulkRequest(text, job.settings.maxOperations)
     await acceptBulkRequest(app.db, app.queues, {
       requestId: request.id,
       jobId: job.id,
       payload: text,
-      operationCount: result.request.operations.length,
+      operationCount,
       clientId: request.principal.clientId
     }, request.log)
     const prefix = request.url.startsWith('/v1.0/') ? '/v1.0' : request.url.startsWith('/beta/') ? '/beta' : ''
@@ -106,6 +95,25 @@ export default async function bulkUploadRoutes (app: FastifyInstance): Promise<v
       .header('location', `${app.publicBaseUrl(request)}${prefix}/servicePrincipals/${job.servicePrincipalId}/synchronization/jobs/${job.id}/bulkUploads/${request.id}`)
       .send()
   })
+}
+
+/** Parses and validates an upload; returns its number of operations or throws the 400/413 to answer. */
+function checkBulkRequest (text: string, maxOperations: number): number {
+  const parsed = parseJson(text)
+  const count = countOperations(parsed)
+  if (count !== undefined && count > maxOperations) {
+    throw new GraphError(413, 'RequestEntityTooLarge',
+      `The request has ${count} operations; this job accepts at most ${maxOperations} per request (setting maxOperations).`,
+      [{ code: 'tooManyOperations', target: '/Operations', message: `at most ${maxOperations} operations`, limit: maxOperations }])
+  }
+  const result = validateBulkRequest(parsed)
+  if (!result.ok) {
+    throw new GraphError(400, 'InvalidDataFormat',
+      `The bulk request is invalid (${result.errors.length} problem${result.errors.length === 1 ? '' : 's'}): ` +
+      result.errors.slice(0, 5).map(error => `${error.pointer || '/'} ${error.message}`).join('; '),
+      result.errors.map(error => ({ code: 'invalidValue', target: error.pointer, message: error.message, ...(error.index !== undefined ? { index: error.index } : {}), ...(error.bulkId !== undefined ? { bulkId: error.bulkId } : {}) })))
+  }
+  return result.request.operations.length
 }
 
 function checkMediaType (header: string | undefined): void {
