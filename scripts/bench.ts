@@ -109,7 +109,7 @@ async function main (): Promise<void> {
   if (pgSettings.autovacuum === 'off') {
     log(ANALYZE_EVERY_MS !== undefined
       ? `note: the server runs with autovacuum off; BENCH_ANALYZE=1 runs ANALYZE every ${ANALYZE_EVERY_MS / 1000} s in its place`
-      : 'note: the server runs with autovacuum off, so directory_users is never analyzed (no planner statistics); BENCH_ANALYZE=1 stands in for auto-analyze')
+      : 'note: the server runs with autovacuum off; the worker refreshes planner statistics itself as the directory grows (src/db/statistics.ts)')
   }
   log(`database: ${BENCH_DATABASE} created, migrations applied (${database.applied.join(', ')}); server ${JSON.stringify(pgSettings)}, postmaster pid ${postmasterPid ?? '?'}`)
   redisUsed = await redisReachable(REDIS_URL)
