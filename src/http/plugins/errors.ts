@@ -21,6 +21,11 @@ export default fp(async function errors (app: FastifyInstance) {
       }))
       return reply.code(400).send(new GraphError(400, 'BadRequest', `The ${where} is invalid: ${details.map(d => d.message).join('; ')}`, details).toBody())
     }
+    if (err.code === 'ECONNRESET' || err.message === 'aborted') {
+      // The client went away mid-body: nothing was accepted and nobody reads the answer.
+      request.log.info({ err: err.message }, 'client aborted the request')
+      return reply.code(400).send(new GraphError(400, 'BadRequest', 'The request body was cut off before it ended.').toBody())
+    }
     const status = err.statusCode ?? 500
     if (status >= 400 && status < 500) {
       const code = status === 415 ? 'UnsupportedMediaType' : status === 413 ? 'RequestEntityTooLarge' : status === 404 ? 'ResourceNotFound' : 'BadRequest'
