@@ -59,6 +59,8 @@ COPY --from=build /app/dist ./dist
 COPY schemas ./schemas
 COPY migrations ./migrations
 COPY openapi.yaml ./
+# The demo payload that `start` prints a curl command for.
+COPY examples ./examples
 
 # Code stays root-owned (read-only for the service); only DATA_DIR is writable.
 # Mount a volume here to keep the embedded database and generated JWT secret of `start`.
