@@ -1,3 +1,4 @@
+import { DelayedError } from 'bullmq'
 import pg from 'pg'
 import type { Logger } from 'pino'
 import type { Db } from '../db/pool.js'
@@ -7,6 +8,9 @@ import type { QueueBackend, RequestWorker } from './backend.js'
 import { type JobQueues, queueNameFor } from './job-queues.js'
 import { sweepUnqueuedRequests } from './sweeper.js'
 import { throttledAnalyzer } from '../db/statistics.js'
+
+/** How soon a request of a job found inactive is looked at again. */
+const INACTIVE_RETRY_MS = 2000
 
 export interface RequestWorkersOptions {
   db: Db
@@ -84,9 +88,15 @@ export class RequestWorkers {
 
   private createWorker (jobId: string): RequestWorker {
     const { db, log, backend } = this.options
-    const worker = backend.createWorker(queueNameFor(jobId), async job => {
+    const worker = backend.createWorker(queueNameFor(jobId), async (job, token) => {
       const result = await processPendingRequests(db, job.data.jobId, job.data.requestId, log)
       this.analyzeIfChanged()
+      if (result.jobInactive) {
+        // Not lost, not processed: the item comes back until the job is started again
+        // (by then the queue is paused too, and it simply waits there).
+        await job.moveToDelayed(Date.now() + INACTIVE_RETRY_MS, token)
+        throw new DelayedError()
+      }
       return result
     }, {
       concurrency: 1,
