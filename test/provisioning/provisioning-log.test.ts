@@ -107,7 +107,7 @@ t.test('re-processing a completed request is skipped and writes nothing more', a
 
   const again = await processRequest(db, status.id)
   t.equal(again.state, 'skipped')
-  t.strictSame(await processPendingRequests(db, job.jobId, status.id), { processed: 0 })
+  t.strictSame(await processPendingRequests(db, job.jobId, status.id), { processed: 0, jobInactive: false })
 
   t.equal(await countRows(status.id), 3, 'still one row per operation')
   t.strictSame(await logRows(db, status.id), rowsBefore, 'the rows are the same rows')
