@@ -19,4 +19,3 @@ export class GraphError extends Error {
 }
 
 export const notFound = (what: string): GraphError => new GraphError(404, 'ResourceNotFound', `${what} does not exist.`)
-export const badRequest = (message: string, details: GraphErrorDetail[] = []): GraphError => new GraphError(400, 'BadRequest', message, details)

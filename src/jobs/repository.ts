@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto'
-import type { Db, DbClient } from '../db/pool.js'
+import { withTransaction, type Db, type DbClient } from '../db/pool.js'
 import { withDefaults, type JobSettings } from './settings.js'
 
 export type JobStatusCode = 'NotConfigured' | 'NotRun' | 'Active' | 'Paused' | 'Quarantine'
-export const TEMPLATE_IDS = ['API2AAD', 'API2AD'] as const
-export type TemplateId = typeof TEMPLATE_IDS[number]
+export type TemplateId = 'API2AAD' | 'API2AD'
 
 export interface SyncJob {
   id: string
@@ -55,30 +54,17 @@ export function newJobId (templateId: string, servicePrincipalId: string): strin
 export async function createServicePrincipal (db: Db, input: { displayName: string, templateId: TemplateId, directoryId: string, owners: string[], settings?: Partial<JobSettings> }): Promise<ServicePrincipal> {
   const id = randomUUID()
   const jobId = newJobId(input.templateId, id)
-  const client = await db.connect()
-  try {
-    await client.query('BEGIN')
-    const { rows: [sp] } = await client.query(
+  const sp = await withTransaction(db, async client => {
+    const { rows: [row] } = await client.query(
       `INSERT INTO service_principals (id, display_name, template_id, directory_id, owners)
        VALUES ($1, $2, $3, $4, $5) RETURNING *`, [id, input.displayName, input.templateId, input.directoryId, input.owners])
     await client.query(
       `INSERT INTO sync_jobs (id, service_principal_id, template_id, directory_id, settings)
        VALUES ($1, $2, $3, $4, $5)`, [jobId, id, input.templateId, input.directoryId, JSON.stringify(input.settings ?? {})])
-    await client.query('COMMIT')
-    const job = await getJob(db, id, jobId)
-    return { id, displayName: sp.display_name, templateId: sp.template_id, directoryId: sp.directory_id, owners: sp.owners, createdAt: sp.created_at, job: job! }
-  } catch (err) {
-    await client.query('ROLLBACK')
-    throw err
-  } finally {
-    client.release()
-  }
-}
-
-export async function getServicePrincipal (db: Queryable, spId: string): Promise<Omit<ServicePrincipal, 'job'> | undefined> {
-  const { rows: [row] } = await db.query('SELECT * FROM service_principals WHERE id = $1', [spId])
-  if (row === undefined) return undefined
-  return { id: row.id, displayName: row.display_name, templateId: row.template_id, directoryId: row.directory_id, owners: row.owners, createdAt: row.created_at }
+    return row
+  })
+  const job = await getJob(db, id, jobId)
+  return { id, displayName: sp.display_name, templateId: sp.template_id, directoryId: sp.directory_id, owners: sp.owners, createdAt: sp.created_at, job: job! }
 }
 
 export async function listJobs (db: Queryable, spId: string): Promise<SyncJob[]> {

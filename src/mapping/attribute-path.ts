@@ -44,10 +44,6 @@ export function compileAttributePath (path: string): AttributeReader {
   }
 }
 
-export function readAttribute (user: Record<string, unknown>, path: string): unknown {
-  return compileAttributePath(path)(user)
-}
-
 function getCaseInsensitive (object: Record<string, unknown>, name: string): unknown {
   // Normalized users carry canonical names, so the exact lookup almost always answers.
   if (Object.hasOwn(object, name)) return object[name]
