@@ -19,7 +19,10 @@ const ajv = new Ajv({
   allowUnionTypes: true,
   allowMatchingProperties: true,
   verbose: true,
-  messages: false
+  messages: false,
+  // maxLength counts UTF-16 code units, not code points: the caps are size guards, and
+  // counting code points walks every string of every request.
+  unicode: false
 })
 ajv.addSchema(enterpriseUserSchema).addSchema(scimUserSchema)
 const validateSchema = ajv.compile(bulkRequestSchema)
