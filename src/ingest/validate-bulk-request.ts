@@ -19,10 +19,7 @@ const ajv = new Ajv({
   allowUnionTypes: true,
   allowMatchingProperties: true,
   verbose: true,
-  messages: false,
-  // maxLength counts UTF-16 code units, not code points: the caps are size guards, and
-  // counting code points walks every string of every request.
-  unicode: false
+  messages: false
 })
 ajv.addSchema(enterpriseUserSchema).addSchema(scimUserSchema)
 const validateSchema = ajv.compile(bulkRequestSchema)
