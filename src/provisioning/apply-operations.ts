@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { v7 as timeOrderedUuid } from 'uuid'
 import type { BulkOperation } from '../scim/types.js'
 import { ENTRA_ATTRIBUTES, type EntraAttributeName, type EntraAttributeValues, type EntraUserRecord } from '../directory/entra/user.js'
 import { checkUserPrincipalName, missingOnCreate } from '../directory/entra/rules.js'
@@ -66,7 +66,7 @@ export function applyOperations (prepared: PreparedOperation[], loaded: EntraUse
     user.managerId = manager.id
     const outcome = lastOutcomeFor.get(user.id)!
     outcome.modifiedProperties.push({ displayName: 'manager', oldValue: null, newValue: manager.id })
-    outcome.steps.push(step('EntryReferenceResolution', 'referenceResolution', 'success', `Linked manager '${user.managerExternalId}' provisioned later in the same request.`))
+    outcome.steps.push(step('EntryReferenceResolution', 'referenceResolution', 'success', `Linked manager '${user.managerExternalId}' provisioned by a later operation.`))
   }
 
   // Judged on the request's end state: a user created and deleted in the same request never
@@ -173,7 +173,8 @@ function linkManager (user: EntraUserRecord, mapped: MappedUser, index: Director
 }
 
 function blankUser (context: ApplyContext): EntraUserRecord {
-  const user: any = { id: randomUUID(), managerId: null, managerExternalId: null, createdByJobId: context.jobId, createdAt: context.now, lastModifiedAt: context.now, deletedAt: null }
+  // Object ids are GUIDs as in Entra; time-ordered so a bulk load appends to the key's index.
+  const user: any = { id: timeOrderedUuid(), managerId: null, managerExternalId: null, createdByJobId: context.jobId, createdAt: context.now, lastModifiedAt: context.now, deletedAt: null }
   for (const attribute of ENTRA_ATTRIBUTES) user[attribute] = null
   user.accountEnabled = true
   user.businessPhones = []

@@ -4,6 +4,7 @@ import type { Config } from '../../src/config.js'
 import { createPool, type Db } from '../../src/db/pool.js'
 import { auth, buildService, createJob, upload, type ProvisioningJob, type TestService } from './service.js'
 import { readModifiedProperties, type StoredModifiedProperties } from '../../src/logs/modified-properties.js'
+import { readSteps, type StoredSteps } from '../../src/logs/stored-steps.js'
 
 export const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'
 export const CORE = 'urn:ietf:params:scim:schemas:core:2.0:User'
@@ -158,9 +159,9 @@ export async function jobLogRows (db: Db, jobId: string): Promise<Array<LogRow &
   return rows.map(readStored)
 }
 
-/** Log rows keep modified properties compactly; read them in Graph's shape, as the service does. */
-function readStored<Row extends { modified_properties: unknown }> (row: Row): Row {
-  return { ...row, modified_properties: readModifiedProperties(row.modified_properties as StoredModifiedProperties) }
+/** Log rows keep modified properties and steps compactly; read them in Graph's shape, as the service does. */
+function readStored<Row extends { modified_properties: unknown, steps: unknown }> (row: Row): Row {
+  return { ...row, modified_properties: readModifiedProperties(row.modified_properties as StoredModifiedProperties), steps: readSteps(row.steps as StoredSteps) }
 }
 
 /** Modified properties as { attribute: [old, new] }, for exact comparison. */

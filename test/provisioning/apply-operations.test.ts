@@ -30,7 +30,7 @@ function record (employeeId: string, userPrincipalName: string, extra: Partial<E
 
 type Op = { method?: 'POST' | 'DELETE', bulkId?: string, data: Record<string, unknown> }
 
-/** What process-request does before applyOperations: index the operations and map their data. */
+/** What process-batch does before applyOperations: index the operations and map their data. */
 function prepare (ops: Op[]): PreparedOperation[] {
   const operations: BulkOperation[] = ops.map((op, index) => ({ index, method: op.method ?? 'POST', path: '/Users', data: op.data as any, ...(op.bulkId !== undefined ? { bulkId: op.bulkId } : {}) }))
   const byBulkId = new Map(operations.filter(op => op.bulkId !== undefined).map(op => [op.bulkId!, op.data.externalId]))
@@ -232,7 +232,7 @@ t.test('managers: earlier user, later operation by bulkId, a cycle, a missing on
 })
 
 t.test('a user created then deleted in the same request did not arrive', async t => {
-  // Reports waiting for it must not be linked to a deleted user (process-request links reports of arrivedIds).
+  // Reports waiting for it must not be linked to a deleted user (process-batch links reports of arrivedIds).
   const result = applyOperations(prepare([upsert('M', 'm@contoso.com'), remove('M')]), [], context)
   t.same(summary(result), [['M', 'create', 'success', null], ['M', 'delete', 'success', null]])
   const m = finalState(result, 'M')!

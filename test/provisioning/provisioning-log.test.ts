@@ -1,5 +1,5 @@
 import t from 'tap'
-import { processRequest } from '../../src/provisioning/process-request.js'
+import { processBatch } from '../../src/provisioning/process-batch.js'
 import { processPendingRequests } from '../../src/provisioning/process-pending.js'
 import { waitForRequest } from '../helpers/service.js'
 import { accept, bulk, changes, createJob, del, listUsers, logRows, post, provisioningFixture, run, startJob, stepKinds, userByEmployeeId } from '../helpers/provisioning.js'
@@ -105,7 +105,7 @@ t.test('re-processing a completed request is skipped and writes nothing more', a
   const usersBefore = await listUsers(app, job)
   const requestBefore = await requestRow(status.id)
 
-  const again = await processRequest(db, status.id)
+  const again = await processBatch(db, [status.id])
   t.equal(again.state, 'skipped')
   t.strictSame(await processPendingRequests(db, job.jobId, status.id), { processed: 0, jobInactive: false })
 
@@ -132,7 +132,7 @@ t.test('reference-resolution rows are extra rows of the manager\'s request, one 
     t.equal(row.target_user_id, row.target_id, 'keyed by the report')
     t.strictSame(row.modified_properties, [{ displayName: 'manager', oldValue: null, newValue: manager.id }])
   }
-  t.equal((await processRequest(db, status.id)).state, 'skipped')
+  t.equal((await processBatch(db, [status.id])).state, 'skipped')
   t.equal(await countRows(status.id), 3)
 })
 

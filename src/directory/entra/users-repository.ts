@@ -29,18 +29,24 @@ export async function loadUsersForRequest (db: Queryable, directoryId: string, e
   return [...users.values()]
 }
 
-/** Plain array parameters, so each lookup is an index condition on its own index. */
+/**
+ * One index probe per key: each key list is unnested and joined laterally (OFFSET 0 keeps
+ * the sub-query a per-key probe). Written as `column = ANY(array)`, PostgreSQL estimates a
+ * thousand-key lookup as a large share of the table and scans all of it, comparing every
+ * row with every key — a cost that grows with the directory.
+ */
 async function selectUsers (db: Queryable, directoryId: string, employeeIds: string[], upns: string[], nicknames: string[]): Promise<EntraUserRecord[]> {
   const params: unknown[] = [directoryId]
   const parts: string[] = []
   const lookup = (values: string[], where: string): void => {
     if (values.length === 0) return
     params.push(values)
-    parts.push(`SELECT * FROM directory_users WHERE directory_id = $1 AND ${where.replace('$n', `$${params.length}`)}`)
+    parts.push(`SELECT u.* FROM unnest($${params.length}::text[]) AS k(value) CROSS JOIN LATERAL (
+      SELECT * FROM directory_users WHERE directory_id = $1 AND ${where} OFFSET 0) u`)
   }
-  lookup(employeeIds, 'employee_id = ANY($n::text[])')
-  lookup(upns, 'deleted_at IS NULL AND lower(user_principal_name) = ANY($n::text[])')
-  lookup(nicknames, 'deleted_at IS NULL AND lower(mail_nickname) = ANY($n::text[])')
+  lookup(employeeIds, 'employee_id = k.value')
+  lookup(upns, 'deleted_at IS NULL AND lower(user_principal_name) = k.value')
+  lookup(nicknames, 'deleted_at IS NULL AND lower(mail_nickname) = k.value')
   if (parts.length === 0) return []
   const { rows } = await db.query(parts.join(' UNION ALL '), params)
   return rows.map(userFromRow)
@@ -108,8 +114,9 @@ export async function linkWaitingReports (db: Queryable, directoryId: string, ar
   // join, PostgreSQL would hash the whole directory for every request.
   const { rows } = await db.query(
     `WITH managers AS MATERIALIZED (
-       SELECT id, employee_id FROM directory_users
-       WHERE id = ANY($2::uuid[]) AND deleted_at IS NULL AND employee_id IS NOT NULL),
+       SELECT m.id, m.employee_id FROM unnest($2::uuid[]) AS arrived(id) CROSS JOIN LATERAL (
+         SELECT id, employee_id FROM directory_users
+         WHERE id = arrived.id AND deleted_at IS NULL AND employee_id IS NOT NULL OFFSET 0) m),
      reports AS MATERIALIZED (
        SELECT waiting.id, managers.id AS manager_id FROM managers CROSS JOIN LATERAL (
          SELECT r.id FROM directory_users r

@@ -1,0 +1,75 @@
+import { validateBulkRequest } from '../ingest/validate-bulk-request.js'
+import { applyMappings } from '../mapping/apply-mappings.js'
+import type { BulkOperation } from '../scim/types.js'
+import type { PreparedOperation } from './apply-operations.js'
+
+/**
+ * A stored request parsed, normalized and mapped: everything about it that does not depend
+ * on the directory. Pure work on an immutable payload, so it may be done ahead of time,
+ * while the previous batch is in PostgreSQL.
+ */
+export interface PreparedRequest {
+  operations: PreparedOperation[]
+}
+
+export function prepareRequest (payload: string): PreparedRequest {
+  const validation = validateBulkRequest(JSON.parse(payload))
+  // Accepted requests were validated; a failure here means the rules changed since.
+  if (!validation.ok) throw new Error(`stored request no longer validates: ${validation.errors[0]?.message ?? 'unknown'}`)
+  return { operations: mapOperations(validation.request.operations) }
+}
+
+/** What failure entries need of an operation. */
+export interface OperationIdentity {
+  index: number
+  bulkId?: string
+  method: 'POST' | 'DELETE'
+  externalId: string | null
+  displayName: string | null
+}
+
+/**
+ * The operations of a stored request as far as they can still be read, for the entries that
+ * report them failed: validated when the request still validates, read leniently otherwise,
+ * so every accepted operation is still reported once even when today's rules refuse it.
+ */
+export function readOperations (payload: string): OperationIdentity[] {
+  let parsed: unknown
+  try { parsed = JSON.parse(payload) } catch { return [] }
+  const validated = validateBulkRequest(parsed)
+  if (validated.ok) {
+    return validated.request.operations.map(op => ({
+      index: op.index,
+      bulkId: op.bulkId,
+      method: op.method,
+      externalId: op.data.externalId,
+      displayName: typeof op.data.displayName === 'string' ? op.data.displayName : null
+    }))
+  }
+  const operations = isObject(parsed) ? Object.entries(parsed).find(([key]) => key.toLowerCase() === 'operations')?.[1] : undefined
+  if (!Array.isArray(operations)) return []
+  return operations.map((raw, index) => {
+    const op = isObject(raw) ? raw : {}
+    const data = isObject(op.data) ? op.data : {}
+    return {
+      index,
+      bulkId: typeof op.bulkId === 'string' ? op.bulkId : undefined,
+      method: typeof op.method === 'string' && op.method.toUpperCase() === 'DELETE' ? 'DELETE' : 'POST',
+      externalId: typeof data.externalId === 'string' ? data.externalId : null,
+      displayName: typeof data.displayName === 'string' ? data.displayName : null
+    }
+  })
+}
+
+function isObject (value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** bulkId references are scoped to their request (RFC 7644 §3.7.2). */
+function mapOperations (operations: BulkOperation[]): PreparedOperation[] {
+  const externalIdByBulkId = new Map<string, string>()
+  for (const op of operations) {
+    if (op.bulkId !== undefined && !externalIdByBulkId.has(op.bulkId)) externalIdByBulkId.set(op.bulkId, op.data.externalId)
+  }
+  return operations.map(op => ({ op, mapped: applyMappings(op.data, bulkId => externalIdByBulkId.get(bulkId)) }))
+}

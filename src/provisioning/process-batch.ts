@@ -1,0 +1,246 @@
+import { randomUUID } from 'node:crypto'
+import type { Logger } from 'pino'
+import type { Db, DbClient } from '../db/pool.js'
+import { linkWaitingReports, loadUsersForRequest, releaseUniqueValues, unlinkReportsOf, writeUsers } from '../directory/entra/users-repository.js'
+import type { EntraUserRecord } from '../directory/entra/user.js'
+import { encodeLogEntries, writeProvisioningLogs, type LogEntry } from '../logs/provisioning-log-writer.js'
+import { applyOperations, type PreparedOperation } from './apply-operations.js'
+import type { OperationOutcome } from './outcome.js'
+import { prepareRequest, readOperations } from './prepare-request.js'
+import type { PreparedRequests } from './prepared-requests.js'
+
+/** After this many attempts a request is completed with every operation failed, so the job's queue moves on. */
+export const MAX_ATTEMPTS = 5
+
+export type BatchResult =
+  | { state: 'completed', requestIds: string[], operations: number, cycleId: string }
+  | { state: 'skipped', reason: string }
+
+export interface BatchOptions {
+  log?: Logger
+  /** Requests parsed and mapped ahead of time, taken by id instead of being read again. */
+  prepared?: PreparedRequests
+}
+
+interface ClaimedRequest {
+  id: string
+  sequence: number
+  attempts: number
+  lastError: string | null
+  /** Null when the request is taken prepared. */
+  payload: string | null
+}
+
+interface ClaimedBatch {
+  jobId: string
+  directoryId: string
+  domains: string[]
+  /** In acceptance order. */
+  requests: ClaimedRequest[]
+}
+
+/**
+ * Applies consecutive accepted requests of one job to its directory in a single
+ * transaction: match, map, check the directory's rules, write changed users, link managers,
+ * write one log entry per operation, mark the requests completed. The operations are
+ * applied in acceptance order, exactly as if the requests had been processed one by one;
+ * one transaction for many small requests is what lets a job keep up with clients sending
+ * Entra-sized (50-operation) requests. Safe to run again: completed or purged requests are
+ * skipped, and a rolled-back attempt left nothing.
+ */
+export async function processBatch (db: Db, requestIds: string[], options: BatchOptions = {}): Promise<BatchResult> {
+  const claimed = await claim(db, requestIds, options.prepared?.ids() ?? [])
+  if (claimed === undefined) return { state: 'skipped', reason: 'no request is waiting (already completed or purged)' }
+  const client = await db.connect()
+  try {
+    await client.query('BEGIN')
+    // Row locks: a second worker handed the same requests (a lapsed lock) waits here and
+    // then finds them completed; the job row serializes a job's batches whatever the queue does.
+    const { rows: locked } = await client.query(
+      'SELECT id FROM bulk_requests WHERE id = ANY($1::uuid[]) AND state = \'processing\' ORDER BY sequence FOR UPDATE', [claimed.requests.map(request => request.id)])
+    const stillProcessing = new Set(locked.map(row => row.id as string))
+    const requests = claimed.requests.filter(request => stillProcessing.has(request.id))
+    if (requests.length === 0) {
+      await client.query('ROLLBACK')
+      return { state: 'skipped', reason: 'the requests were completed or purged meanwhile' }
+    }
+    const cycleId = await enterCycle(client, claimed.jobId)
+    const context = { jobId: claimed.jobId, cycleId, activityAt: new Date(), durationMs: 0 }
+    const started = Date.now()
+    const ids = requests.map(request => request.id)
+    const entryCount = await applyRequests(client, { ...claimed, requests }, options, encoded => {
+      context.durationMs = Date.now() - started
+      return writeProvisioningLogs(client, context, encoded)
+    })
+    await client.query(`UPDATE bulk_requests SET state = 'completed', completed_at = clock_timestamp(), cycle_id = $2 WHERE id = ANY($1::uuid[])`, [ids, cycleId])
+    await endCycleIfIdle(client, claimed.jobId, ids)
+    await client.query('COMMIT')
+    return { state: 'completed', requestIds: ids, operations: entryCount, cycleId }
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {})
+    const message = String((err as Error).message ?? err)
+    await db.query('UPDATE bulk_requests SET last_error = $2 WHERE id = ANY($1::uuid[])', [claimed.requests.map(request => request.id), message]).catch(() => {})
+    options.log?.warn({ err, requestIds: claimed.requests.map(request => request.id) }, 'processing bulk requests failed; they will be retried')
+    throw err
+  } finally {
+    client.release()
+  }
+}
+
+/**
+ * Marks the requests as being processed (visible in their status resources) and counts the
+ * attempt. Payloads are read only for requests not prepared ahead, and always for a request
+ * on its last attempt (its failure entries are built from the payload itself).
+ */
+async function claim (db: Db, requestIds: string[], preparedIds: string[]): Promise<ClaimedBatch | undefined> {
+  const { rows } = await db.query(
+    `UPDATE bulk_requests r SET state = 'processing', started_at = coalesce(started_at, clock_timestamp()), attempts = attempts + 1
+     FROM sync_jobs j JOIN directories d ON d.id = j.directory_id
+     WHERE r.id = ANY($1::uuid[]) AND j.id = r.job_id AND r.state IN ('queued', 'processing')
+     RETURNING r.id, r.sequence, r.job_id, r.attempts, r.last_error, d.id AS directory_id, d.domains,
+       CASE WHEN r.id = ANY($2::uuid[]) AND r.attempts <= $3 THEN NULL ELSE r.payload END AS payload`,
+    [requestIds, preparedIds, MAX_ATTEMPTS])
+  if (rows.length === 0) return undefined
+  const first = rows[0]
+  // A batch belongs to one job; ids of another job's requests are not this batch's to process.
+  const requests = rows.filter(row => row.job_id === first.job_id)
+    .map((row): ClaimedRequest => ({ id: row.id, sequence: Number(row.sequence), attempts: row.attempts, lastError: row.last_error, payload: row.payload }))
+    .sort((a, b) => a.sequence - b.sequence)
+  return { jobId: first.job_id, directoryId: first.directory_id, domains: first.domains, requests }
+}
+
+/**
+ * Applies the batch's operations in order and writes their effects; `writeLogs` receives the
+ * encoded log entries (once for the operations, once more for reports linked to a manager
+ * that arrived). Returns the number of entries written.
+ */
+async function applyRequests (client: DbClient, batch: ClaimedBatch, options: BatchOptions, writeLogs: (encoded: string) => Promise<void>): Promise<number> {
+  const entries: LogEntry[] = []
+  const operations: PreparedOperation[] = []
+  const requestOfOperation: string[] = []
+  for (const request of batch.requests) {
+    if (request.attempts > MAX_ATTEMPTS) {
+      for (const outcome of failEverything(request)) entries.push({ requestId: request.id, outcome })
+      continue
+    }
+    const prepared = await (request.payload !== null ? prepareRequest(request.payload) : options.prepared?.take(request.id) ?? prepareRequest(await readPayload(client, request.id)))
+    for (const operation of prepared.operations) {
+      operations.push(operation)
+      requestOfOperation.push(request.id)
+    }
+  }
+
+  const keys = lookupKeys(operations)
+  const loaded = await loadUsersForRequest(client, batch.directoryId, keys.employeeIds, keys.upns, keys.nicknames)
+  const result = applyOperations(operations, loaded, { jobId: batch.jobId, verifiedDomains: batch.domains, now: new Date() })
+  result.outcomes.forEach((outcome, index) => entries.push({ requestId: requestOfOperation[index]!, outcome }))
+
+  await releaseUniqueValues(client, usersGivingUpUniqueValues(loaded, result.changed))
+  // In flight while the log entries are encoded: PostgreSQL writes the users meanwhile.
+  const usersWritten = writeUsers(client, batch.directoryId, result.changed)
+  let encoded: string
+  try {
+    encoded = encodeLogEntries(entries)
+  } finally {
+    await usersWritten
+  }
+  await unlinkReportsOf(client, result.deletedIds)
+  const linked = await linkWaitingReports(client, batch.directoryId, result.arrivedIds, result.changed.map(user => user.id))
+  await writeLogs(encoded)
+  if (linked.length === 0) return entries.length
+
+  // A linked report is logged with the request whose operation brought its manager in.
+  const requestOfUser = new Map<string, string>()
+  result.outcomes.forEach((outcome, index) => { if (outcome.targetId !== null) requestOfUser.set(outcome.targetId, requestOfOperation[index]!) })
+  const linkedEntries = linked.map((report): LogEntry => ({
+    requestId: requestOfUser.get(report.managerId) ?? batch.requests.at(-1)!.id,
+    outcome: {
+      operationIndex: -1,
+      method: null,
+      externalId: report.employeeId,
+      sourceDisplayName: report.displayName,
+      action: 'update',
+      status: 'success',
+      errorCode: null,
+      reason: null,
+      targetId: report.id,
+      targetDisplayName: report.displayName,
+      modifiedProperties: [{ displayName: 'manager', oldValue: null, newValue: report.managerId }],
+      steps: [{ name: 'EntryReferenceResolution', provisioningStepType: 'referenceResolution', status: 'success', description: `Linked manager '${report.managerExternalId}', which arrived in this request.` }]
+    }
+  }))
+  await writeLogs(encodeLogEntries(linkedEntries))
+  return entries.length + linkedEntries.length
+}
+
+async function readPayload (client: DbClient, requestId: string): Promise<string> {
+  const { rows: [row] } = await client.query('SELECT payload FROM bulk_requests WHERE id = $1', [requestId])
+  return row.payload
+}
+
+/** Every user the operations can match, reference or collide with is loaded in one round trip. */
+function lookupKeys (operations: PreparedOperation[]): { employeeIds: string[], upns: string[], nicknames: string[] } {
+  const employeeIds = new Set<string>()
+  const upns = new Set<string>()
+  const nicknames = new Set<string>()
+  for (const { op, mapped } of operations) {
+    employeeIds.add(op.data.externalId)
+    if (mapped.managerExternalId !== undefined) employeeIds.add(mapped.managerExternalId)
+    if (typeof mapped.attributes.userPrincipalName === 'string') upns.add(mapped.attributes.userPrincipalName.toLowerCase())
+    if (typeof mapped.attributes.mailNickname === 'string') nicknames.add(mapped.attributes.mailNickname.toLowerCase())
+  }
+  return { employeeIds: [...employeeIds], upns: [...upns], nicknames: [...nicknames] }
+}
+
+function usersGivingUpUniqueValues (loaded: EntraUserRecord[], changed: EntraUserRecord[]): string[] {
+  const before = new Map(loaded.map(user => [user.id, user]))
+  return changed.filter(user => {
+    const previous = before.get(user.id)
+    if (previous === undefined || previous.deletedAt !== null) return false
+    return user.deletedAt !== null ||
+      previous.userPrincipalName?.toLowerCase() !== user.userPrincipalName?.toLowerCase() ||
+      previous.mailNickname?.toLowerCase() !== user.mailNickname?.toLowerCase()
+  }).map(user => user.id)
+}
+
+function failEverything (request: ClaimedRequest): OperationOutcome[] {
+  const reason = `Processing failed ${MAX_ATTEMPTS} times; the operation was not applied. Last error: ${request.lastError ?? 'unknown'}. Send it again once the cause is fixed.`
+  return readOperations(request.payload ?? '{}').map(op => ({
+    operationIndex: op.index,
+    bulkId: op.bulkId === undefined ? undefined : storable(op.bulkId),
+    method: op.method,
+    externalId: op.externalId === null ? null : storable(op.externalId),
+    sourceDisplayName: op.displayName === null ? null : storable(op.displayName),
+    action: 'other',
+    status: 'failure',
+    errorCode: 'InternalError',
+    reason,
+    targetId: null,
+    targetDisplayName: null,
+    modifiedProperties: [],
+    steps: [{ name: 'EntryImport', provisioningStepType: 'import', status: 'failure', description: reason }]
+  }))
+}
+
+/**
+ * Last resort for requests stored before today's validation: text PostgreSQL cannot hold
+ * (NUL, lone surrogates) must not keep the failure entries themselves from being written.
+ */
+function storable (text: string): string {
+  return (text as unknown as { toWellFormed: () => string }).toWellFormed().replaceAll('\u0000', '\ufffd')
+}
+
+/** A cycle begins with the first request after the job's queue ran dry (or after start). */
+async function enterCycle (client: DbClient, jobId: string): Promise<string> {
+  const { rows: [job] } = await client.query('SELECT current_cycle_id, cycle_ended_at FROM sync_jobs WHERE id = $1 FOR NO KEY UPDATE', [jobId])
+  if (job.current_cycle_id !== null && job.cycle_ended_at === null) return job.current_cycle_id
+  const cycleId = randomUUID()
+  await client.query('UPDATE sync_jobs SET current_cycle_id = $2, cycle_ended_at = NULL WHERE id = $1', [jobId, cycleId])
+  return cycleId
+}
+
+async function endCycleIfIdle (client: DbClient, jobId: string, requestIds: string[]): Promise<void> {
+  await client.query(
+    `UPDATE sync_jobs SET cycle_ended_at = clock_timestamp() WHERE id = $1 AND NOT EXISTS (
+       SELECT 1 FROM bulk_requests WHERE job_id = $1 AND state IN ('queued', 'processing') AND NOT (id = ANY($2::uuid[])))`, [jobId, requestIds])
+}
