@@ -21,6 +21,11 @@ import userRoutes from './http/routes/users.js'
 import servicePrincipalRoutes from './http/routes/service-principals.js'
 import bulkUploadRoutes from './http/routes/bulk-upload.js'
 import bulkUploadStatusRoutes from './http/routes/bulk-upload-status.js'
+import auditLogRoutes from './http/routes/audit-logs.js'
+import notificationRoutes from './http/routes/notifications.js'
+import jobControlRoutes from './http/routes/job-control.js'
+import jobSettingsRoutes from './http/routes/job-settings.js'
+import jobStatisticsRoutes from './http/routes/job-statistics.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -94,8 +99,13 @@ export async function buildApp (config: Config, dependencies: AppDependencies = 
       // the prefixes as alternative servers.
       if (prefix !== '') scope.addHook('onRoute', route => { route.schema = { ...route.schema, hide: true } })
       await scope.register(servicePrincipalRoutes)
+      await scope.register(jobControlRoutes)
+      await scope.register(jobSettingsRoutes)
+      await scope.register(jobStatisticsRoutes)
       await scope.register(bulkUploadStatusRoutes)
       await scope.register(bulkUploadRoutes)
+      await scope.register(notificationRoutes)
+      await scope.register(auditLogRoutes)
     }, { prefix })
   }
   return app

@@ -31,6 +31,12 @@ export interface Config {
   SHUTDOWN_DELAY_MS: number
   /** `start` creates a demo directory and job on first run. */
   DEMO: boolean
+  /** smtp://user:pass@host:port (or smtps://); unset keeps notifications in the outbox only. */
+  SMTP_URL?: string
+  /** From address of notification mail. */
+  SMTP_FROM: string
+  /** How often a worker looks for notifications due for delivery. */
+  NOTIFICATION_POLL_MS: number
 }
 
 const schema = {
@@ -54,7 +60,10 @@ const schema = {
     SWEEP_GRACE_MS: { type: 'integer', minimum: 0, default: 10000 },
     WORKER_LOCK_MS: { type: 'integer', minimum: 1000, default: 30000 },
     SHUTDOWN_DELAY_MS: { type: 'integer', minimum: 0, default: 10000 },
-    DEMO: { type: 'boolean', default: true }
+    DEMO: { type: 'boolean', default: true },
+    SMTP_URL: { type: 'string' },
+    SMTP_FROM: { type: 'string', default: 'scim-inbound <no-reply@localhost>' },
+    NOTIFICATION_POLL_MS: { type: 'integer', minimum: 100, default: 5000 }
   }
 } as const
 

@@ -5,15 +5,17 @@ import { loggerOptions } from './logger.js'
 import { createQueueBackend, type QueueBackend } from './queue/backend.js'
 import { JobQueues } from './queue/job-queues.js'
 import { RequestWorkers } from './queue/request-workers.js'
+import { NotificationDelivery } from './notifications/delivery.js'
 
 export interface RunningWorker {
   workers: RequestWorkers
+  notifications: NotificationDelivery
   close: () => Promise<void>
 }
 
 /**
- * The worker role: serves every provisioning job's queue and sweeps for accepted requests
- * missing from their queue. Any number of these may run against the same database/Redis.
+ * The worker role: serves every provisioning job's queue, sweeps for accepted requests
+ * missing from their queue, and delivers the notification outbox. Any number of these may run against the same database/Redis.
  */
 export async function startWorker (config: Config, shared: { db?: Db, backend?: QueueBackend } = {}): Promise<RunningWorker> {
   const databaseUrl = config.DATABASE_URL
@@ -33,10 +35,14 @@ export async function startWorker (config: Config, shared: { db?: Db, backend?: 
     lockDurationMs: config.WORKER_LOCK_MS
   })
   await workers.start()
+  const notifications = new NotificationDelivery({ db, log, smtpUrl: config.SMTP_URL, from: config.SMTP_FROM, pollMs: config.NOTIFICATION_POLL_MS })
+  notifications.start()
   log.info({ queue: backend.kind }, 'worker ready')
   return {
     workers,
+    notifications,
     close: async () => {
+      await notifications.close()
       await workers.close()
       await queues.close()
       if (shared.backend === undefined) await backend.close()

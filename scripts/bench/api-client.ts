@@ -35,6 +35,8 @@ export class ApiClient {
   async createJob (directoryId: string, name: string): Promise<BenchJob> {
     const sp = await this.call('POST', '/servicePrincipals', { displayName: `HR bench ${name}`, templateId: 'API2AAD', directoryId })
     const jobPath = `/servicePrincipals/${sp.id as string}/synchronization/jobs/${sp.job.id as string}`
+    // Started without one, a job is quarantined; bench jobs also never hold deletes back.
+    await this.call('PATCH', `${jobPath}/settings`, { notificationEmail: 'bench@contoso.com' })
     return { servicePrincipalId: sp.id, jobId: sp.job.id, jobPath, uploadPath: `${jobPath}/bulkUpload` }
   }
 

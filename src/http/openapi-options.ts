@@ -2,7 +2,7 @@ import type { SwaggerOptions } from '@fastify/swagger'
 import { SCHEMA_BASE } from '../ingest/schema-ids.js'
 
 /** Paths served also under /v1.0 and /beta (see GRAPH_PREFIXES in app.ts). */
-const GRAPH_PATH = /^\/servicePrincipals(\/|$)/
+const GRAPH_PATH = /^\/(servicePrincipals|auditLogs)(\/|$)/
 
 /** Component names from `$id`s: `GraphError` stays, `…/schemas/bulk-request.json` becomes `BulkRequest`. */
 function componentName (id: string): string {
@@ -28,7 +28,8 @@ export const openapiOptions: SwaggerOptions = {
     tags: [
       { name: 'bulk upload', description: 'The Graph-compatible bulkUpload endpoint and the status of each accepted request.' },
       { name: 'provisioning apps', description: 'Provisioning apps (service principals), each with one provisioning job.' },
-      { name: 'provisioning jobs', description: 'Start, pause and configure the job that applies bulk requests to a directory.' },
+      { name: 'provisioning jobs', description: 'Start, pause, restart and configure the job that applies bulk requests to a directory; its status, quarantine, statistics and notifications.' },
+      { name: 'audit', description: 'Who did what to which provisioning app or job, and with what result.' },
       { name: 'directories', description: 'Target directories and the users provisioned into them.' },
       { name: 'operations', description: 'Health checks and this document; no token needed.' }
     ],

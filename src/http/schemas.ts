@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify'
+import { JOB_SETTINGS_PROPERTIES } from '../jobs/settings.js'
 
 /**
  * Shapes shared by routes, registered once by `$id` so handlers validate and serialize with
@@ -53,11 +54,8 @@ export const sharedSchemas = [
   {
     $id: 'JobSettings',
     type: 'object',
-    properties: {
-      notificationEmail: { ...nullableString, description: 'Where quarantine and failure notifications go.' },
-      maxOperations: { type: 'integer', minimum: 1, maximum: 10000, description: 'Most operations one bulk request may carry (default 1,000).' },
-      maxPayloadBytes: { type: 'integer', minimum: 1024, maximum: 52428800, description: 'Largest bulk request body in bytes (default 5 MiB).' }
-    }
+    required: Object.keys(JOB_SETTINGS_PROPERTIES),
+    properties: JOB_SETTINGS_PROPERTIES
   },
   {
     $id: 'SynchronizationJob',
@@ -72,14 +70,55 @@ export const sharedSchemas = [
         type: 'object',
         properties: { state: { type: 'string', enum: ['Active', 'Disabled', 'Paused'] } }
       },
-      status: {
-        type: 'object',
-        required: ['code'],
+      status: { $ref: 'SynchronizationStatus#' },
+      settings: { $ref: 'JobSettings#' }
+    }
+  },
+  {
+    $id: 'SynchronizationExecution',
+    type: ['object', 'null'],
+    description: 'One processing cycle (Graph synchronizationTaskExecution): it begins with the first request after the queue ran dry, or after a start or restart, and ends when the queue is empty again.',
+    required: ['activityIdentifier', 'timeBegan', 'timeEnded', 'state', 'countImported', 'countExported', 'countExportedFailed', 'countEscrowed'],
+    properties: {
+      activityIdentifier: { type: 'string', format: 'uuid', description: 'The cycle id (cycleId in the provisioning logs).' },
+      timeBegan: { type: 'string', format: 'date-time' },
+      timeEnded: { ...nullableString, format: 'date-time' },
+      state: { type: 'string', enum: ['Succeeded', 'EntryLevelErrors', 'InProgress'] },
+      countImported: { type: 'integer', description: 'Operations evaluated.' },
+      countExported: { type: 'integer', description: 'Operations that changed the directory.' },
+      countExportedFailed: { type: 'integer' },
+      countEscrowed: { type: 'integer', description: 'Failed operations counted against the failure threshold.' }
+    }
+  },
+  {
+    $id: 'SynchronizationStatus',
+    type: 'object',
+    required: ['code', 'quarantine', 'lastExecution', 'lastSuccessfulExecution', 'steadyStateLastAchievedTime', 'synchronizedEntryCountByType'],
+    properties: {
+      code: { type: 'string', enum: ['NotConfigured', 'NotRun', 'Active', 'Paused', 'Quarantine'] },
+      quarantine: {
+        type: ['object', 'null'],
+        description: 'Why the job is quarantined and how to get out; kept through a pause.',
+        required: ['currentBegan', 'seriesBegan', 'seriesCount', 'reason', 'error'],
         properties: {
-          code: { type: 'string', enum: ['NotConfigured', 'NotRun', 'Active', 'Paused', 'Quarantine'] }
+          currentBegan: { type: 'string', format: 'date-time' },
+          seriesBegan: { type: 'string', format: 'date-time' },
+          seriesCount: { type: 'integer' },
+          reason: { type: 'string', enum: ['EncounteredQuarantineException', 'TooManyDeletes', 'EncounteredEscrowProportionThreshold'] },
+          error: {
+            type: 'object',
+            required: ['code', 'message', 'tenantActionable'],
+            properties: { code: { type: 'string' }, message: { type: 'string' }, tenantActionable: { type: 'boolean' } }
+          }
         }
       },
-      settings: { $ref: 'JobSettings#' }
+      lastExecution: { $ref: 'SynchronizationExecution#' },
+      lastSuccessfulExecution: { $ref: 'SynchronizationExecution#' },
+      steadyStateLastAchievedTime: { ...nullableString, format: 'date-time', description: 'When the queue last ran dry.' },
+      synchronizedEntryCountByType: {
+        type: 'array',
+        items: { type: 'object', required: ['key', 'value'], properties: { key: { type: 'string' }, value: { type: 'integer' } } }
+      }
     }
   },
   {
@@ -173,6 +212,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   401: 'The bearer token is missing, invalid or expired.',
   403: 'The token lacks the required role.',
   404: 'No such resource.',
+  409: 'The job\'s state does not allow this; the message says what does.',
   413: 'The request exceeds a limit of the job (operations or bytes); the message names the limit.',
   415: 'Content-Type must be application/scim+json or application/json.'
 }

@@ -23,4 +23,9 @@ export class JobLookup {
     this.cache.set(key, { job, expires: now + TTL_MS })
     return job
   }
+
+  /** Drops the cached job, so this process sees a change it just made at once. */
+  forget (spId: string, jobId: string): void {
+    this.cache.delete(`${spId}/${jobId}`)
+  }
 }

@@ -34,7 +34,7 @@ export async function getRequestStatus (db: Db, jobId: string, requestId: string
   if (request === undefined) return undefined
   const { rows: logs } = await db.query(
     `SELECT id, operation_index, action, status, error_code, reason, target_id FROM provisioning_logs
-     WHERE request_id = $1 AND operation_index >= 0`, [requestId])
+     WHERE request_id = $1 AND operation_index >= 0 AND target_user_id IS NULL`, [requestId])
   const logByIndex = new Map(logs.map(log => [log.operation_index as number, log]))
   const parsed = validateBulkRequest(JSON.parse(request.payload))
   const operations = parsed.ok ? parsed.request.operations : []

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { withTransaction, type Db, type DbClient } from '../db/pool.js'
 import { withDefaults, type JobSettings } from './settings.js'
+import type { Quarantine } from './quarantine.js'
 
 export type JobStatusCode = 'NotConfigured' | 'NotRun' | 'Active' | 'Paused' | 'Quarantine'
 export type TemplateId = 'API2AAD' | 'API2AD'
@@ -11,6 +12,10 @@ export interface SyncJob {
   templateId: TemplateId
   directoryId: string
   statusCode: JobStatusCode
+  /** Set while quarantined, kept through a pause. */
+  quarantine: Quarantine | null
+  /** The cycle in progress, if any. */
+  currentCycleId: string | null
   settings: JobSettings
   owners: string[]
   createdAt: Date
@@ -29,8 +34,8 @@ export interface ServicePrincipal {
 
 type Queryable = Db | DbClient
 
-const JOB_COLUMNS = `j.id, j.service_principal_id, j.template_id, j.directory_id, j.status_code, j.settings,
-  j.created_at, j.updated_at, sp.owners`
+const JOB_COLUMNS = `j.id, j.service_principal_id, j.template_id, j.directory_id, j.status_code, j.quarantine, j.settings,
+  CASE WHEN j.cycle_ended_at IS NULL THEN j.current_cycle_id END AS current_cycle_id, j.created_at, j.updated_at, sp.owners`
 
 function toJob (row: any): SyncJob {
   return {
@@ -39,6 +44,8 @@ function toJob (row: any): SyncJob {
     templateId: row.template_id,
     directoryId: row.directory_id,
     statusCode: row.status_code,
+    quarantine: row.quarantine ?? null,
+    currentCycleId: row.current_cycle_id ?? null,
     settings: withDefaults(row.settings),
     owners: row.owners,
     createdAt: row.created_at,
@@ -65,6 +72,28 @@ export async function createServicePrincipal (db: Db, input: { displayName: stri
   })
   const job = await getJob(db, id, jobId)
   return { id, displayName: sp.display_name, templateId: sp.template_id, directoryId: sp.directory_id, owners: sp.owners, createdAt: sp.created_at, job: job! }
+}
+
+export async function getServicePrincipal (db: Queryable, spId: string): Promise<ServicePrincipal | undefined> {
+  const { rows: [sp] } = await db.query('SELECT * FROM service_principals WHERE id = $1', [spId])
+  if (sp === undefined) return undefined
+  const [job] = await listJobs(db, spId)
+  return { id: sp.id, displayName: sp.display_name, templateId: sp.template_id, directoryId: sp.directory_id, owners: sp.owners, createdAt: sp.created_at, job: job! }
+}
+
+/**
+ * Deletes an app and its job, unless requests still wait: accepted data is never dropped
+ * silently (a restart purges them visibly first). The provisioning logs stay.
+ */
+export async function deleteServicePrincipal (db: Db, spId: string): Promise<'deleted' | 'notFound' | { waiting: number }> {
+  return await withTransaction(db, async client => {
+    const { rows: jobs } = await client.query('SELECT id FROM sync_jobs WHERE service_principal_id = $1 FOR UPDATE', [spId])
+    const { rows: [waiting] } = await client.query(
+      `SELECT count(*)::int AS n FROM bulk_requests WHERE job_id = ANY($1::text[]) AND state IN ('queued', 'processing')`, [jobs.map(job => job.id)])
+    if (waiting.n > 0) return { waiting: waiting.n }
+    const { rowCount } = await client.query('DELETE FROM service_principals WHERE id = $1', [spId])
+    return rowCount === 0 ? 'notFound' : 'deleted'
+  })
 }
 
 export async function listJobs (db: Queryable, spId: string): Promise<SyncJob[]> {

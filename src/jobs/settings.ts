@@ -1,6 +1,21 @@
 /** Per-job settings; stored as JSON so later settings need no migration. */
 export interface JobSettings {
+  /** Where quarantine and failure notifications go; starting a job without one quarantines it. */
   notificationEmail: string | null
+  /** Also mail a digest of the failures of each cycle that had any. */
+  sendEmailOnFailure: boolean
+  /** Hold back deletes and disables above `deleteThreshold` in one cycle (and quarantine the job). */
+  deleteThresholdEnabled: boolean
+  deleteThreshold: number
+  /** Quarantine the job when more than this share of a cycle's operations failed… */
+  failureThresholdPercent: number
+  /** …once at least this many operations were evaluated in the cycle. */
+  failureThresholdMinimum: number
+  /**
+   * Entra's setting for users leaving the scoping filter. API-driven jobs have no scoping
+   * filter yet, so nothing leaves scope; kept so clients that send it are not refused.
+   */
+  skipOutOfScopeDeletions: boolean
   /** Most operations one bulk request may carry (Entra allows 50). */
   maxOperations: number
   /** Largest body accepted, in bytes; refused with 413 before it is read whole. */
@@ -9,6 +24,12 @@ export interface JobSettings {
 
 export const DEFAULT_JOB_SETTINGS: JobSettings = {
   notificationEmail: null,
+  sendEmailOnFailure: false,
+  deleteThresholdEnabled: true,
+  deleteThreshold: 500,
+  failureThresholdPercent: 40,
+  failureThresholdMinimum: 5000,
+  skipOutOfScopeDeletions: false,
   maxOperations: 1000,
   maxPayloadBytes: 5 * 1024 * 1024
 }
@@ -19,3 +40,16 @@ export const SETTINGS_CEILINGS = { maxOperations: 10_000, maxPayloadBytes: 50 * 
 export function withDefaults (stored: Partial<JobSettings> | null | undefined): JobSettings {
   return { ...DEFAULT_JOB_SETTINGS, ...(stored ?? {}) }
 }
+
+/** The settings schema, shared by the PATCH body (every property optional) and responses. */
+export const JOB_SETTINGS_PROPERTIES = {
+  notificationEmail: { type: ['string', 'null'], format: 'email', maxLength: 320, description: 'Where quarantine and failure notifications go. Starting a job without one quarantines it (NotificationEmailMissing).' },
+  sendEmailOnFailure: { type: 'boolean', description: 'Also mail a digest of the failures of each cycle that had any (default false).' },
+  deleteThresholdEnabled: { type: 'boolean', description: 'Hold back deletes and disables above deleteThreshold in one cycle (default true).' },
+  deleteThreshold: { type: 'integer', minimum: 1, maximum: 1000000, description: 'Deletes and disables allowed in one cycle before the rest are staged and the job is quarantined (TooManyDeletes; default 500).' },
+  failureThresholdPercent: { type: 'integer', minimum: 1, maximum: 100, description: 'Quarantine (EncounteredEscrowProportionThreshold) when more than this percentage of a cycle\'s operations failed (default 40)…' },
+  failureThresholdMinimum: { type: 'integer', minimum: 1, maximum: 100000000, description: '…once at least this many operations were evaluated in the cycle (default 5,000).' },
+  skipOutOfScopeDeletions: { type: 'boolean', description: 'Accepted for compatibility; API-driven jobs have no scoping filter yet, so no user leaves scope.' },
+  maxOperations: { type: 'integer', minimum: 1, maximum: SETTINGS_CEILINGS.maxOperations, description: 'Most operations one bulk request may carry (default 1,000; Entra allows 50).' },
+  maxPayloadBytes: { type: 'integer', minimum: 1024, maximum: SETTINGS_CEILINGS.maxPayloadBytes, description: 'Largest bulk request body in bytes (default 5 MiB).' }
+} as const

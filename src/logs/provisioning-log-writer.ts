@@ -9,6 +9,11 @@ import { storeSteps } from './stored-steps.js'
 export interface LogEntry {
   requestId: string
   outcome: OperationOutcome
+  /**
+   * A later entry about an operation already logged (a staged delete applied by a restart):
+   * told apart from the first by its target user.
+   */
+  followUp?: boolean
 }
 
 export interface LogBatchContext {
@@ -33,14 +38,14 @@ const INSERT_SQL = `INSERT INTO provisioning_logs (id, request_id, operation_ind
  * so the encoding can happen while PostgreSQL is busy with the statements before it.
  */
 export function encodeLogEntries (entries: LogEntry[]): string {
-  return JSON.stringify(entries.map(({ requestId, outcome }) => ({
+  return JSON.stringify(entries.map(({ requestId, outcome, followUp }) => ({
     // Time-ordered: new entries land at the right edge of the primary key's index instead
     // of on a random page of it.
     id: timeOrderedUuid(),
     request_id: requestId,
     operation_index: outcome.operationIndex,
     // Reference-resolution entries (index -1) are told apart by the report they concern.
-    target_user_id: outcome.operationIndex < 0 ? outcome.targetId : null,
+    target_user_id: outcome.operationIndex < 0 || followUp === true ? outcome.targetId : null,
     change_id: randomUUID(),
     action: outcome.action,
     status: outcome.status,

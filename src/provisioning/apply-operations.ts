@@ -15,6 +15,19 @@ export interface ApplyContext {
   jobId: string
   verifiedDomains: string[]
   now: Date
+  /**
+   * Deletes and disables still allowed in this cycle by the delete threshold (Infinity when
+   * it is off). Past it, such operations are staged: not applied, logged as stagedDelete.
+   */
+  deleteAllowance?: number
+}
+
+/** A delete or disable held back by the delete threshold. */
+export interface StagedOperation {
+  /** Position in the prepared operations. */
+  position: number
+  userId: string
+  action: 'delete' | 'disable'
 }
 
 export interface ApplyResult {
@@ -24,6 +37,9 @@ export interface ApplyResult {
   /** Users that came into existence (created or restored): reports waiting for them get linked. */
   arrivedIds: string[]
   deletedIds: string[]
+  /** Deletes and disables applied (they count against the delete threshold). */
+  appliedDeletes: number
+  staged: StagedOperation[]
 }
 
 /**
@@ -37,8 +53,11 @@ export function applyOperations (prepared: PreparedOperation[], loaded: EntraUse
   const changed = new Map<string, EntraUserRecord>()
   const lastOutcomeFor = new Map<string, OperationOutcome>()
   const outcomes: OperationOutcome[] = []
+  const staged: StagedOperation[] = []
+  let allowance = context.deleteAllowance ?? Infinity
+  let appliedDeletes = 0
 
-  for (const { op, mapped } of prepared) {
+  for (const [position, { op, mapped }] of prepared.entries()) {
     const outcome = newOutcome(op, mapped)
     outcomes.push(outcome)
     const existing = index.byEmployeeId(op.data.externalId)
@@ -46,10 +65,23 @@ export function applyOperations (prepared: PreparedOperation[], loaded: EntraUse
     outcome.steps.push(step('EntrySynchronizationAdd', 'matching', live ? 'success' : 'skipped',
       live ? `Matched a user with employeeId '${op.data.externalId}'.` : `No user with employeeId '${op.data.externalId}' exists.`))
 
+    const deletion = live ? deletionKind(op, existing, mapped) : undefined
+    if (deletion !== undefined) {
+      if (allowance <= 0) {
+        stage(outcome, existing!, deletion)
+        staged.push({ position, userId: existing!.id, action: deletion })
+        continue
+      }
+    }
+
     let result: EntraUserRecord | undefined
     if (op.method === 'DELETE') result = live ? softDelete(existing, outcome, context) : skipDelete(outcome, op)
     else if (live) result = update(existing, mapped, outcome, index, context)
     else result = create(existing, mapped, outcome, index, context)
+    if (result !== undefined && deletion !== undefined) {
+      allowance--
+      appliedDeletes++
+    }
 
     if (result === undefined) continue
     if (op.method !== 'DELETE') linkManager(result, mapped, index, outcome)
@@ -80,7 +112,24 @@ export function applyOperations (prepared: PreparedOperation[], loaded: EntraUse
     if (user.deletedAt === null && !wasLive) arrivedIds.push(user.id)
     if (user.deletedAt !== null) deletedIds.push(user.id)
   }
-  return { outcomes, changed: [...changed.values()], arrivedIds, deletedIds }
+  return { outcomes, changed: [...changed.values()], arrivedIds, deletedIds, appliedDeletes, staged }
+}
+
+/** Whether the operation would delete or disable a live user (what the delete threshold counts). */
+function deletionKind (op: BulkOperation, existing: EntraUserRecord | undefined, mapped: MappedUser): 'delete' | 'disable' | undefined {
+  if (existing === undefined) return undefined
+  if (op.method === 'DELETE') return 'delete'
+  return existing.accountEnabled && mapped.attributes.accountEnabled === false ? 'disable' : undefined
+}
+
+function stage (outcome: OperationOutcome, existing: EntraUserRecord, action: 'delete' | 'disable'): void {
+  outcome.action = 'stagedDelete'
+  outcome.status = 'skipped'
+  outcome.targetId = existing.id
+  outcome.targetDisplayName = existing.displayName
+  outcome.reason = `The delete threshold of this cycle is reached: the ${action} was staged, not applied. ` +
+    'A restart with resetScope ForceDeletes applies it; any other restart discards it.'
+  outcome.steps.push(step('EntryExportSkipped', 'export', 'skipped', `Staged the ${action}: the delete threshold of this cycle is reached.`))
 }
 
 function create (previous: EntraUserRecord | undefined, mapped: MappedUser, outcome: OperationOutcome, index: DirectoryIndex, context: ApplyContext): EntraUserRecord | undefined {

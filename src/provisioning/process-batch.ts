@@ -1,10 +1,12 @@
-import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { Db, DbClient } from '../db/pool.js'
 import { linkWaitingReports, loadUsersForRequest, releaseUniqueValues, unlinkReportsOf, writeUsers } from '../directory/entra/users-repository.js'
 import type { EntraUserRecord } from '../directory/entra/user.js'
 import { encodeLogEntries, writeProvisioningLogs, type LogEntry } from '../logs/provisioning-log-writer.js'
 import { applyOperations, type PreparedOperation } from './apply-operations.js'
+import { endCycleIfIdle, enterCycle, recordCycleProgress, type CycleState } from './cycles.js'
+import { enqueueFailureDigestIfDue } from './failure-digest.js'
+import { quarantineJob } from '../jobs/quarantine-job.js'
 import type { OperationOutcome } from './outcome.js'
 import { prepareRequest, readOperations } from './prepare-request.js'
 import type { PreparedRequests } from './prepared-requests.js'
@@ -54,8 +56,17 @@ export async function processBatch (db: Db, requestIds: string[], options: Batch
   const client = await db.connect()
   try {
     await client.query('BEGIN')
-    // Row locks: a second worker handed the same requests (a lapsed lock) waits here and
-    // then finds them completed; the job row serializes a job's batches whatever the queue does.
+    // The job row first (as restarts do), then the requests: a second worker handed the same
+    // requests (a lapsed lock) waits here and then finds them completed, and a restart
+    // racing with this batch either waits for it or purges the requests before it starts.
+    const cycle = await enterCycle(client, claimed.jobId)
+    if (cycle.statusCode !== 'Active') {
+      // Paused, quarantined or restarted since the batch was chosen: nothing is applied and
+      // the requests go back to waiting, their attempt not counted.
+      await client.query('ROLLBACK')
+      await db.query(`UPDATE bulk_requests SET state = 'queued', attempts = attempts - 1 WHERE id = ANY($1::uuid[]) AND state = 'processing'`, [claimed.requests.map(request => request.id)])
+      return { state: 'skipped', reason: `the job is ${cycle.statusCode}` }
+    }
     const { rows: locked } = await client.query(
       'SELECT id FROM bulk_requests WHERE id = ANY($1::uuid[]) AND state = \'processing\' ORDER BY sequence FOR UPDATE', [claimed.requests.map(request => request.id)])
     const stillProcessing = new Set(locked.map(row => row.id as string))
@@ -64,18 +75,19 @@ export async function processBatch (db: Db, requestIds: string[], options: Batch
       await client.query('ROLLBACK')
       return { state: 'skipped', reason: 'the requests were completed or purged meanwhile' }
     }
-    const cycleId = await enterCycle(client, claimed.jobId)
-    const context = { jobId: claimed.jobId, cycleId, activityAt: new Date(), durationMs: 0 }
+    const context = { jobId: claimed.jobId, cycleId: cycle.cycleId, activityAt: new Date(), durationMs: 0 }
     const started = Date.now()
     const ids = requests.map(request => request.id)
-    const entryCount = await applyRequests(client, { ...claimed, requests }, options, encoded => {
+    const applied = await applyRequests(client, { ...claimed, requests }, cycle, options, encoded => {
       context.durationMs = Date.now() - started
       return writeProvisioningLogs(client, context, encoded)
     })
-    await client.query(`UPDATE bulk_requests SET state = 'completed', completed_at = clock_timestamp(), cycle_id = $2 WHERE id = ANY($1::uuid[])`, [ids, cycleId])
-    await endCycleIfIdle(client, claimed.jobId, ids)
+    await recordCycleProgress(client, cycle, applied.outcomes, applied.appliedDeletes)
+    await client.query(`UPDATE bulk_requests SET state = 'completed', completed_at = clock_timestamp(), cycle_id = $2 WHERE id = ANY($1::uuid[])`, [ids, cycle.cycleId])
+    await checkThresholds(client, claimed.jobId, cycle, applied.staged)
+    if (await endCycleIfIdle(client, claimed.jobId, cycle.cycleId, ids)) await enqueueFailureDigestIfDue(client, claimed.jobId, cycle)
     await client.query('COMMIT')
-    return { state: 'completed', requestIds: ids, operations: entryCount, cycleId }
+    return { state: 'completed', requestIds: ids, operations: applied.entries, cycleId: cycle.cycleId }
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {})
     const message = String((err as Error).message ?? err)
@@ -109,12 +121,21 @@ async function claim (db: Db, requestIds: string[], preparedIds: string[]): Prom
   return { jobId: first.job_id, directoryId: first.directory_id, domains: first.domains, requests }
 }
 
+interface AppliedBatch {
+  /** Log entries written. */
+  entries: number
+  /** One per operation (reference-resolution entries excluded): what the cycle counts. */
+  outcomes: OperationOutcome[]
+  appliedDeletes: number
+  staged: number
+}
+
 /**
  * Applies the batch's operations in order and writes their effects; `writeLogs` receives the
  * encoded log entries (once for the operations, once more for reports linked to a manager
- * that arrived). Returns the number of entries written.
+ * that arrived). Deletes and disables past the cycle's delete threshold are staged.
  */
-async function applyRequests (client: DbClient, batch: ClaimedBatch, options: BatchOptions, writeLogs: (encoded: string) => Promise<void>): Promise<number> {
+async function applyRequests (client: DbClient, batch: ClaimedBatch, cycle: CycleState, options: BatchOptions, writeLogs: (encoded: string) => Promise<void>): Promise<AppliedBatch> {
   const entries: LogEntry[] = []
   const operations: PreparedOperation[] = []
   const requestOfOperation: string[] = []
@@ -132,8 +153,16 @@ async function applyRequests (client: DbClient, batch: ClaimedBatch, options: Ba
 
   const keys = lookupKeys(operations)
   const loaded = await loadUsersForRequest(client, batch.directoryId, keys.employeeIds, keys.upns, keys.nicknames)
-  const result = applyOperations(operations, loaded, { jobId: batch.jobId, verifiedDomains: batch.domains, now: new Date() })
+  const { settings } = cycle
+  const deleteAllowance = settings.deleteThresholdEnabled ? Math.max(0, settings.deleteThreshold - cycle.deletes) : Infinity
+  const result = applyOperations(operations, loaded, { jobId: batch.jobId, verifiedDomains: batch.domains, now: new Date(), deleteAllowance })
   result.outcomes.forEach((outcome, index) => entries.push({ requestId: requestOfOperation[index]!, outcome }))
+  await stageOperations(client, batch.jobId, result.staged.map(staged => ({
+    requestId: requestOfOperation[staged.position]!,
+    operationIndex: operations[staged.position]!.op.index,
+    userId: staged.userId,
+    action: staged.action
+  })))
 
   await releaseUniqueValues(client, usersGivingUpUniqueValues(loaded, result.changed))
   // In flight while the log entries are encoded: PostgreSQL writes the users meanwhile.
@@ -147,7 +176,8 @@ async function applyRequests (client: DbClient, batch: ClaimedBatch, options: Ba
   await unlinkReportsOf(client, result.deletedIds)
   const linked = await linkWaitingReports(client, batch.directoryId, result.arrivedIds, result.changed.map(user => user.id))
   await writeLogs(encoded)
-  if (linked.length === 0) return entries.length
+  const applied = { outcomes: entries.map(entry => entry.outcome), appliedDeletes: result.appliedDeletes, staged: result.staged.length }
+  if (linked.length === 0) return { entries: entries.length, ...applied }
 
   // A linked report is logged with the request whose operation brought its manager in.
   const requestOfUser = new Map<string, string>()
@@ -170,7 +200,30 @@ async function applyRequests (client: DbClient, batch: ClaimedBatch, options: Ba
     }
   }))
   await writeLogs(encodeLogEntries(linkedEntries))
-  return entries.length + linkedEntries.length
+  return { entries: entries.length + linkedEntries.length, ...applied }
+}
+
+async function stageOperations (client: DbClient, jobId: string, staged: Array<{ requestId: string, operationIndex: number, userId: string, action: string }>): Promise<void> {
+  if (staged.length === 0) return
+  await client.query(
+    `INSERT INTO staged_operations (id, job_id, request_id, operation_index, user_id, action)
+     SELECT gen_random_uuid(), $1, x.request_id, x.operation_index, x.user_id, x.action
+     FROM json_to_recordset($2::json) AS x(request_id uuid, operation_index int, user_id uuid, action text)`,
+    [jobId, JSON.stringify(staged.map(op => ({ request_id: op.requestId, operation_index: op.operationIndex, user_id: op.userId, action: op.action })))])
+}
+
+/**
+ * Quarantines the job when this batch crossed a threshold: deletes staged (TooManyDeletes),
+ * or too large a share of the cycle's operations failed once enough were evaluated.
+ */
+async function checkThresholds (client: DbClient, jobId: string, cycle: CycleState, staged: number): Promise<void> {
+  const { settings } = cycle
+  const job = { id: jobId, servicePrincipalId: cycle.servicePrincipalId, settings, quarantine: cycle.quarantine }
+  if (staged > 0) {
+    await quarantineJob(client, job, { kind: 'tooManyDeletes', threshold: settings.deleteThreshold, applied: cycle.deletes, staged }, null)
+  } else if (cycle.evaluated >= settings.failureThresholdMinimum && cycle.failures * 100 > settings.failureThresholdPercent * cycle.evaluated) {
+    await quarantineJob(client, job, { kind: 'failureProportion', failures: cycle.failures, evaluated: cycle.evaluated, percent: settings.failureThresholdPercent, minimum: settings.failureThresholdMinimum }, null)
+  }
 }
 
 async function readPayload (client: DbClient, requestId: string): Promise<string> {
@@ -228,19 +281,4 @@ function failEverything (request: ClaimedRequest): OperationOutcome[] {
  */
 function storable (text: string): string {
   return (text as unknown as { toWellFormed: () => string }).toWellFormed().replaceAll('\u0000', '\ufffd')
-}
-
-/** A cycle begins with the first request after the job's queue ran dry (or after start). */
-async function enterCycle (client: DbClient, jobId: string): Promise<string> {
-  const { rows: [job] } = await client.query('SELECT current_cycle_id, cycle_ended_at FROM sync_jobs WHERE id = $1 FOR NO KEY UPDATE', [jobId])
-  if (job.current_cycle_id !== null && job.cycle_ended_at === null) return job.current_cycle_id
-  const cycleId = randomUUID()
-  await client.query('UPDATE sync_jobs SET current_cycle_id = $2, cycle_ended_at = NULL WHERE id = $1', [jobId, cycleId])
-  return cycleId
-}
-
-async function endCycleIfIdle (client: DbClient, jobId: string, requestIds: string[]): Promise<void> {
-  await client.query(
-    `UPDATE sync_jobs SET cycle_ended_at = clock_timestamp() WHERE id = $1 AND NOT EXISTS (
-       SELECT 1 FROM bulk_requests WHERE job_id = $1 AND state IN ('queued', 'processing') AND NOT (id = ANY($2::uuid[])))`, [jobId, requestIds])
 }

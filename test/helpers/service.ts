@@ -45,7 +45,11 @@ export interface ProvisioningJob {
 }
 
 /** A directory with its domains and an API2AAD job on it, started unless told otherwise. */
-export async function createJob (app: FastifyInstance, options: { domains?: string[], start?: boolean, owners?: string[] } = {}): Promise<ProvisioningJob> {
+/**
+ * A directory, an app and its job, with a notification email (starting a job without one
+ * quarantines it) unless `notificationEmail: null`; started unless `start: false`.
+ */
+export async function createJob (app: FastifyInstance, options: { domains?: string[], start?: boolean, owners?: string[], notificationEmail?: string | null, settings?: Record<string, unknown> } = {}): Promise<ProvisioningJob> {
   const directory = await app.inject({ method: 'POST', url: '/directories', headers: auth(), payload: { displayName: 'Contoso', kind: 'entra', domains: options.domains ?? ['contoso.com'] } })
   if (directory.statusCode !== 201) throw new Error(`directory: ${directory.body}`)
   const directoryId = directory.json().id as string
@@ -54,6 +58,11 @@ export async function createJob (app: FastifyInstance, options: { domains?: stri
   const servicePrincipalId = sp.json().id as string
   const jobId = sp.json().job.id as string
   const jobUrl = `/servicePrincipals/${servicePrincipalId}/synchronization/jobs/${jobId}`
+  const settings = { ...(options.notificationEmail !== null ? { notificationEmail: options.notificationEmail ?? 'identity-ops@contoso.com' } : {}), ...options.settings }
+  if (Object.keys(settings).length > 0) {
+    const patched = await app.inject({ method: 'PATCH', url: `${jobUrl}/settings`, headers: auth(), payload: settings })
+    if (patched.statusCode !== 204) throw new Error(`settings: ${patched.body}`)
+  }
   if (options.start !== false) {
     const started = await app.inject({ method: 'POST', url: `${jobUrl}/start`, headers: auth() })
     if (started.statusCode !== 204) throw new Error(`start: ${started.body}`)

@@ -1,4 +1,5 @@
 import t from 'tap'
+import { DEFAULT_JOB_SETTINGS } from '../../src/jobs/settings.js'
 import { auth, buildService, bulkRequest, createJob, scimUser, upload, waitForRequest } from '../helpers/service.js'
 import { assertGraphError, getJobResource, getStatus, patchSettings, ROLE, sleep, UUID } from '../helpers/http.js'
 
@@ -33,8 +34,8 @@ t.test('POST /servicePrincipals → 201 with the app and its job; the job is lis
       servicePrincipalId: sp.id,
       directoryId,
       schedule: { state: 'Disabled' },
-      status: { code: 'NotRun' },
-      settings: { notificationEmail: null, maxOperations: 1000, maxPayloadBytes: 5 * 1024 * 1024 }
+      status: { code: 'NotRun', quarantine: null, lastExecution: null, lastSuccessfulExecution: null, steadyStateLastAchievedTime: null, synchronizedEntryCountByType: [{ key: 'User', value: 0 }] },
+      settings: DEFAULT_JOB_SETTINGS
     }
   })
 
@@ -77,10 +78,10 @@ t.test('PATCH …/settings', async t => {
   const saved = await patchSettings(app, job, { notificationEmail: 'hr-ops@contoso.com' })
   t.equal(saved.statusCode, 204)
   t.equal(saved.body, '')
-  t.same((await getJobResource(app, job)).settings, { notificationEmail: 'hr-ops@contoso.com', maxOperations: 1000, maxPayloadBytes: 5 * 1024 * 1024 })
+  t.same((await getJobResource(app, job)).settings, { ...DEFAULT_JOB_SETTINGS, notificationEmail: 'hr-ops@contoso.com' })
 
   t.equal((await patchSettings(app, job, { maxOperations: 7, maxPayloadBytes: 4096 })).statusCode, 204)
-  t.same((await getJobResource(app, job)).settings, { notificationEmail: 'hr-ops@contoso.com', maxOperations: 7, maxPayloadBytes: 4096 }, 'only the settings sent change')
+  t.same((await getJobResource(app, job)).settings, { ...DEFAULT_JOB_SETTINGS, notificationEmail: 'hr-ops@contoso.com', maxOperations: 7, maxPayloadBytes: 4096 }, 'only the settings sent change')
   t.equal((await patchSettings(app, job, { notificationEmail: null })).statusCode, 204)
   t.equal((await getJobResource(app, job)).settings.notificationEmail, null, 'null clears the email')
 
@@ -97,7 +98,7 @@ t.test('PATCH …/settings', async t => {
     const error = assertGraphError(t, await patchSettings(app, job, body), 400, 'BadRequest')
     t.match(error.message, message, JSON.stringify(body))
   }
-  t.same((await getJobResource(app, job)).settings, { notificationEmail: null, maxOperations: 7, maxPayloadBytes: 4096 }, 'refused patches changed nothing')
+  t.same((await getJobResource(app, job)).settings, { ...DEFAULT_JOB_SETTINGS, maxOperations: 7, maxPayloadBytes: 4096 }, 'refused patches changed nothing')
 
   const unknownJob = { ...job, jobUrl: `/servicePrincipals/${job.servicePrincipalId}/synchronization/jobs/API2AAD.00000000000000000000000000000000.00000000-0000-4000-8000-000000000000` }
   assertGraphError(t, await patchSettings(app, unknownJob, { maxOperations: 3 }), 404, 'ResourceNotFound')
@@ -110,7 +111,7 @@ t.test('start and pause → 204, reflected in the job status', async t => {
     t.equal(response.statusCode, 204, action)
     t.equal(response.body, '')
     const resource = await getJobResource(app, job)
-    t.same([resource.status, resource.schedule], [{ code }, { state }], `${action} → ${code}`)
+    t.same([resource.status.code, resource.status.quarantine, resource.schedule], [code, null, { state }], `${action} → ${code}`)
   }
   assertGraphError(t, await app.inject({ method: 'POST', url: `/servicePrincipals/${job.servicePrincipalId}/synchronization/jobs/nope/start`, headers: auth() }), 404, 'ResourceNotFound')
   assertGraphError(t, await app.inject({ method: 'POST', url: `/servicePrincipals/${job.servicePrincipalId}/synchronization/jobs/nope/pause`, headers: auth() }), 404, 'ResourceNotFound')

@@ -1,42 +1,23 @@
 import type { FastifyInstance } from 'fastify'
+import { recordAudit } from '../../audit/audit-log.js'
 import { getDirectory } from '../../directory/repository.js'
-import { createServicePrincipal, getJob, listJobs, notifyJobChange, setStatus, updateSettings, type SyncJob } from '../../jobs/repository.js'
-import type { JobSettings } from '../../jobs/settings.js'
+import { createServicePrincipal, deleteServicePrincipal, getServicePrincipal, listJobs, notifyJobChange, type ServicePrincipal } from '../../jobs/repository.js'
 import { ROLES } from '../plugins/auth.js'
 import { GraphError, notFound } from '../graph-error.js'
+import { jobParams, jobResource, requireJob, spParams, type JobParams } from '../job-routes.js'
 import { errorResponses } from '../schemas.js'
-
-const SCHEDULE_STATE: Record<SyncJob['statusCode'], string> = { NotConfigured: 'Disabled', NotRun: 'Disabled', Active: 'Active', Paused: 'Paused', Quarantine: 'Active' }
-
-export function jobResource (job: SyncJob): Record<string, unknown> {
-  return {
-    id: job.id,
-    templateId: job.templateId,
-    servicePrincipalId: job.servicePrincipalId,
-    directoryId: job.directoryId,
-    schedule: { state: SCHEDULE_STATE[job.statusCode] },
-    status: { code: job.statusCode },
-    settings: job.settings
-  }
-}
-
-const spParams = { type: 'object', required: ['spId'], properties: { spId: { type: 'string', format: 'uuid' } } } as const
-const jobParams = {
-  type: 'object',
-  required: ['spId', 'jobId'],
-  properties: { spId: { type: 'string', format: 'uuid' }, jobId: { type: 'string', minLength: 1, maxLength: 200 } }
-} as const
-
-interface JobParams { spId: string, jobId: string }
 
 /** Graph-shaped routes for provisioning apps and their jobs; registered with and without the /v1.0 and /beta prefixes. */
 export default async function servicePrincipalRoutes (app: FastifyInstance): Promise<void> {
+  const spResource = async (sp: ServicePrincipal): Promise<Record<string, unknown>> =>
+    ({ id: sp.id, displayName: sp.displayName, templateId: sp.templateId, directoryId: sp.directoryId, owners: sp.owners, job: await jobResource(app.db, sp.job) })
+
   app.post<{ Body: { displayName: string, templateId: 'API2AAD', directoryId: string, owners?: string[] } }>('/servicePrincipals', {
     schema: {
       tags: ['provisioning apps'],
       summary: 'Create a provisioning app and its job',
       operationId: 'createServicePrincipal',
-      description: 'Creates an app from a template and the provisioning job that writes into `directoryId`. The job starts as NotRun: uploads are accepted and wait until it is started. Role Synchronization.ReadWrite.All.',
+      description: 'Creates an app from a template and the provisioning job that writes into `directoryId`. The job starts as NotRun: uploads are accepted and wait until it is started. Recorded in the audit log. Role Synchronization.ReadWrite.All.',
       body: {
         type: 'object',
         required: ['displayName', 'templateId', 'directoryId'],
@@ -58,8 +39,67 @@ export default async function servicePrincipalRoutes (app: FastifyInstance): Pro
       throw new GraphError(400, 'BadRequest', `directoryId ${directoryId} does not exist; create it with POST /directories first.`, [{ code: 'invalidValue', target: '/directoryId', message: 'unknown directory' }])
     }
     const sp = await createServicePrincipal(app.db, { displayName, templateId, directoryId, owners })
+    await recordAudit(app.db, {
+      activity: 'Add service principal',
+      category: 'ApplicationManagement',
+      operationType: 'Add',
+      initiatedBy: request.principal.clientId,
+      target: { type: 'ServicePrincipal', id: sp.id, displayName: sp.displayName },
+      jobId: sp.job.id,
+      result: 'success',
+      additionalDetails: [{ key: 'templateId', value: templateId }, { key: 'directoryId', value: directoryId }, { key: 'jobId', value: sp.job.id }]
+    })
     await notifyJobChange(app.db, sp.job.id)
-    return reply.code(201).send({ id: sp.id, displayName: sp.displayName, templateId: sp.templateId, directoryId: sp.directoryId, owners: sp.owners, job: jobResource(sp.job) })
+    return reply.code(201).send(await spResource(sp))
+  })
+
+  app.get<{ Params: { spId: string } }>('/servicePrincipals/:spId', {
+    schema: {
+      tags: ['provisioning apps'],
+      summary: 'Read a provisioning app',
+      operationId: 'getServicePrincipal',
+      description: 'The app with its job. Role Synchronization.ReadWrite.All or Synchronization.Read.All.',
+      params: spParams,
+      response: { 200: { $ref: 'ServicePrincipal#', description: 'The app.' }, ...errorResponses(400, 401, 403, 404) }
+    },
+    preHandler: app.requireRoles([ROLES.syncReadWrite, ROLES.syncRead])
+  }, async request => {
+    const sp = await getServicePrincipal(app.db, request.params.spId)
+    if (sp === undefined) throw notFound(`Service principal ${request.params.spId}`)
+    return await spResource(sp)
+  })
+
+  app.delete<{ Params: { spId: string } }>('/servicePrincipals/:spId', {
+    schema: {
+      tags: ['provisioning apps'],
+      summary: 'Delete a provisioning app and its job',
+      operationId: 'deleteServicePrincipal',
+      description: 'Refused (409) while requests of its job wait: restart the job to purge them, or let them finish. The users it provisioned and its provisioning logs stay. Recorded in the audit log. Role Synchronization.ReadWrite.All.',
+      params: spParams,
+      response: { 204: { type: 'null', description: 'Deleted.' }, ...errorResponses(400, 401, 403, 404, 409) }
+    },
+    preHandler: app.requireRoles([ROLES.syncReadWrite])
+  }, async (request, reply) => {
+    const sp = await getServicePrincipal(app.db, request.params.spId)
+    if (sp === undefined) throw notFound(`Service principal ${request.params.spId}`)
+    const result = await deleteServicePrincipal(app.db, sp.id)
+    const entry = {
+      activity: 'Delete service principal',
+      category: 'ApplicationManagement' as const,
+      operationType: 'Delete' as const,
+      initiatedBy: request.principal.clientId,
+      target: { type: 'ServicePrincipal' as const, id: sp.id, displayName: sp.displayName },
+      jobId: sp.job.id
+    }
+    if (typeof result === 'object') {
+      const message = `${result.waiting} request(s) of its job are still waiting; restart the job to purge them (or let them finish), then delete the app.`
+      await recordAudit(app.db, { ...entry, result: 'failure', resultReason: message })
+      throw new GraphError(409, 'Conflict', message)
+    }
+    if (result === 'notFound') throw notFound(`Service principal ${sp.id}`)
+    await recordAudit(app.db, { ...entry, result: 'success' })
+    await notifyJobChange(app.db, sp.job.id)
+    return reply.code(204).send()
   })
 
   app.get<{ Params: { spId: string } }>('/servicePrincipals/:spId/synchronization/jobs', {
@@ -77,58 +117,19 @@ export default async function servicePrincipalRoutes (app: FastifyInstance): Pro
   }, async request => {
     const jobs = await listJobs(app.db, request.params.spId)
     if (jobs.length === 0) throw notFound(`Service principal ${request.params.spId}`)
-    return { value: jobs.map(jobResource) }
+    return { value: await Promise.all(jobs.map(job => jobResource(app.db, job))) }
   })
 
-  app.patch<{ Params: JobParams, Body: Partial<JobSettings> }>('/servicePrincipals/:spId/synchronization/jobs/:jobId/settings', {
+  app.get<{ Params: JobParams }>('/servicePrincipals/:spId/synchronization/jobs/:jobId', {
     schema: {
       tags: ['provisioning jobs'],
-      summary: "Change a job's settings",
-      operationId: 'updateSynchronizationJobSettings',
-      description: 'Only the settings sent change. Role Synchronization.ReadWrite.All.',
+      summary: 'Read a provisioning job',
+      operationId: 'getSynchronizationJob',
+      description: 'The job as Graph shapes it: status code, quarantine (reason, error, how to get out), last and last successful execution (cycle), ' +
+        'when the queue last ran dry, users provisioned, and settings. Role Synchronization.ReadWrite.All or Synchronization.Read.All.',
       params: jobParams,
-      body: {
-        type: 'object',
-        additionalProperties: false,
-        minProperties: 1,
-        properties: {
-          notificationEmail: { type: ['string', 'null'], format: 'email', maxLength: 320 },
-          maxOperations: { type: 'integer', minimum: 1, maximum: 10000 },
-          maxPayloadBytes: { type: 'integer', minimum: 1024, maximum: 52428800 }
-        }
-      },
-      response: { 204: { type: 'null', description: 'Saved.' }, ...errorResponses(400, 401, 403, 404) }
+      response: { 200: { $ref: 'SynchronizationJob#', description: 'The job.' }, ...errorResponses(400, 401, 403, 404) }
     },
-    preHandler: app.requireRoles([ROLES.syncReadWrite])
-  }, async (request, reply) => {
-    const job = await getJob(app.db, request.params.spId, request.params.jobId)
-    if (job === undefined) throw notFound(`Job ${request.params.jobId}`)
-    await updateSettings(app.db, job.id, request.body)
-    return reply.code(204).send()
-  })
-
-  const control = (action: 'start' | 'pause', summary: string, description: string): void => {
-    app.post<{ Params: JobParams }>(`/servicePrincipals/:spId/synchronization/jobs/:jobId/${action}`, {
-      schema: {
-        tags: ['provisioning jobs'],
-        summary,
-        operationId: `${action}SynchronizationJob`,
-        description,
-        params: jobParams,
-        response: { 204: { type: 'null', description: 'Done.' }, ...errorResponses(400, 401, 403, 404) }
-      },
-      preHandler: app.requireRoles([ROLES.syncReadWrite])
-    }, async (request, reply) => {
-      const job = await getJob(app.db, request.params.spId, request.params.jobId)
-      if (job === undefined) throw notFound(`Job ${request.params.jobId}`)
-      const active = action === 'start'
-      await setStatus(app.db, job.id, active ? 'Active' : 'Paused')
-      // Immediate for every worker process; workers also re-read the state on notification and on every sweep.
-      await app.queues.applyJobState(job.id, active).catch(err => request.log.warn({ err }, 'queue unreachable; workers apply the job state on their next sweep'))
-      await notifyJobChange(app.db, job.id)
-      return reply.code(204).send()
-    })
-  }
-  control('start', 'Start a provisioning job', 'Puts the job in listen mode: waiting and future bulk requests are processed in acceptance order. Role Synchronization.ReadWrite.All.')
-  control('pause', 'Pause a provisioning job', 'The request in progress finishes; later ones are accepted and wait until the job is started again. Role Synchronization.ReadWrite.All.')
+    preHandler: app.requireRoles([ROLES.syncReadWrite, ROLES.syncRead])
+  }, async request => await jobResource(app.db, await requireJob(app, request.params)))
 }

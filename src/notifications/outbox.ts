@@ -1,0 +1,57 @@
+import { randomUUID } from 'node:crypto'
+import type { Db, DbClient } from '../db/pool.js'
+
+export interface NewNotification {
+  jobId: string
+  kind: 'quarantine' | 'failureDigest'
+  /** Once per cause: a second notification with the same key is not created. */
+  dedupeKey: string
+  recipient: string
+  subject: string
+  body: string
+}
+
+export interface StoredNotification {
+  id: string
+  kind: string
+  recipient: string
+  subject: string
+  body: string
+  createdAt: Date
+  attempts: number
+  nextAttemptAt: Date
+  sentAt: Date | null
+  lastError: string | null
+}
+
+/**
+ * Puts a notification in the outbox; with the caller's transaction client it commits with
+ * the change that caused it. Returns false when one with the same key already exists.
+ */
+export async function enqueueNotification (db: Db | DbClient, notification: NewNotification): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `INSERT INTO notifications (id, job_id, kind, dedupe_key, recipient, subject, body) VALUES ($1, $2, $3, $4, $5, $6, $7)
+     ON CONFLICT (dedupe_key) DO NOTHING`,
+    [randomUUID(), notification.jobId, notification.kind, notification.dedupeKey, notification.recipient, notification.subject, notification.body])
+  return rowCount === 1
+}
+
+/** A job's notifications, newest first, after the keyset cursor of the previous page. */
+export async function listNotifications (db: Db, jobId: string, page: { top: number, after?: { at: Date, id: string } }): Promise<StoredNotification[]> {
+  const { rows } = await db.query(
+    `SELECT * FROM notifications WHERE job_id = $1 AND ($2::timestamptz IS NULL OR (created_at, id) < ($2, $3::uuid))
+     ORDER BY created_at DESC, id DESC LIMIT $4`,
+    [jobId, page.after?.at ?? null, page.after?.id ?? null, page.top])
+  return rows.map(row => ({
+    id: row.id,
+    kind: row.kind,
+    recipient: row.recipient,
+    subject: row.subject,
+    body: row.body,
+    createdAt: row.created_at,
+    attempts: row.attempts,
+    nextAttemptAt: row.next_attempt_at,
+    sentAt: row.sent_at,
+    lastError: row.last_error
+  }))
+}
