@@ -32,6 +32,8 @@ export interface StoredAudit extends Required<Omit<AuditEntry, 'jobId' | 'result
   activityAt: Date
   jobId: string | null
   resultReason: string | null
+  /** activity_at with microseconds, for keyset paging. */
+  cursor: string
 }
 
 /** Records an administrative action; pass the transaction's client to commit it with the change. */
@@ -55,7 +57,7 @@ export interface AuditQuery {
   to?: { at: Date, inclusive: boolean }
   top: number
   /** Keyset cursor: the last entry of the previous page. */
-  after?: { at: Date, id: string }
+  after?: { at: string, id: string }
 }
 
 /** Newest first. Every condition is a parameter: nothing of the query text comes from the caller. */
@@ -72,9 +74,9 @@ export async function listAudits (db: Db, query: AuditQuery): Promise<StoredAudi
   if (query.initiatedBy !== undefined) conditions.push(`initiated_by = ${param(query.initiatedBy)}`)
   if (query.from !== undefined) conditions.push(`activity_at ${query.from.inclusive ? '>=' : '>'} ${param(query.from.at)}`)
   if (query.to !== undefined) conditions.push(`activity_at ${query.to.inclusive ? '<=' : '<'} ${param(query.to.at)}`)
-  if (query.after !== undefined) conditions.push(`(activity_at, id) < (${param(query.after.at)}, ${param(query.after.id)}::uuid)`)
+  if (query.after !== undefined) conditions.push(`(activity_at, id) < (${param(query.after.at)}::timestamptz, ${param(query.after.id)}::uuid)`)
   const { rows } = await db.query(
-    `SELECT * FROM directory_audits ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''}
+    `SELECT *, to_char(activity_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor FROM directory_audits ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''}
      ORDER BY activity_at DESC, id DESC LIMIT ${param(query.top)}`, params)
   return rows.map(row => ({
     id: row.id,
@@ -88,6 +90,7 @@ export async function listAudits (db: Db, query: AuditQuery): Promise<StoredAudi
     result: row.result,
     resultReason: row.result_reason,
     modifiedProperties: row.modified_properties,
-    additionalDetails: row.additional_details
+    additionalDetails: row.additional_details,
+    cursor: row.cursor
   }))
 }

@@ -22,6 +22,8 @@ export interface StoredNotification {
   nextAttemptAt: Date
   sentAt: Date | null
   lastError: string | null
+  /** created_at with microseconds, for keyset paging. */
+  cursor: string
 }
 
 /**
@@ -37,9 +39,9 @@ export async function enqueueNotification (db: Db | DbClient, notification: NewN
 }
 
 /** A job's notifications, newest first, after the keyset cursor of the previous page. */
-export async function listNotifications (db: Db, jobId: string, page: { top: number, after?: { at: Date, id: string } }): Promise<StoredNotification[]> {
+export async function listNotifications (db: Db, jobId: string, page: { top: number, after?: { at: string, id: string } }): Promise<StoredNotification[]> {
   const { rows } = await db.query(
-    `SELECT * FROM notifications WHERE job_id = $1 AND ($2::timestamptz IS NULL OR (created_at, id) < ($2, $3::uuid))
+    `SELECT *, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor FROM notifications WHERE job_id = $1 AND ($2::timestamptz IS NULL OR (created_at, id) < ($2, $3::uuid))
      ORDER BY created_at DESC, id DESC LIMIT $4`,
     [jobId, page.after?.at ?? null, page.after?.id ?? null, page.top])
   return rows.map(row => ({
@@ -52,6 +54,7 @@ export async function listNotifications (db: Db, jobId: string, page: { top: num
     attempts: row.attempts,
     nextAttemptAt: row.next_attempt_at,
     sentAt: row.sent_at,
-    lastError: row.last_error
+    lastError: row.last_error,
+    cursor: row.cursor
   }))
 }

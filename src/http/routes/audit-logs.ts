@@ -89,7 +89,7 @@ export default async function auditLogRoutes (app: FastifyInstance): Promise<voi
     const value = page.slice(0, $top).map(directoryAudit)
     if (page.length <= $top) return { value }
     const last = page[$top - 1]!
-    return { value, '@odata.nextLink': nextLink(app, request, { at: last.activityAt, id: last.id }) }
+    return { value, '@odata.nextLink': nextLink(app, request, { at: last.cursor, id: last.id }) }
   })
 }
 

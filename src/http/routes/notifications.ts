@@ -61,7 +61,7 @@ export default async function notificationRoutes (app: FastifyInstance): Promise
     const value = page.slice(0, $top).map(resource)
     if (page.length <= $top) return { value }
     const last = page[$top - 1]!
-    return { value, '@odata.nextLink': nextLink(app, request, { at: last.createdAt, id: last.id }) }
+    return { value, '@odata.nextLink': nextLink(app, request, { at: last.cursor, id: last.id }) }
   })
 }
 
