@@ -8,6 +8,7 @@ import { createPool, type Db } from './db/pool.js'
 import { createQueueBackend, type QueueBackend } from './queue/backend.js'
 import { JobQueues } from './queue/job-queues.js'
 import { JobLookup } from './ingest/job-lookup.js'
+import { UploadRateLimit } from './ingest/upload-rate-limit.js'
 import { loggerOptions } from './logger.js'
 import { SCHEMAS_DIR } from './paths.js'
 import auth from './http/plugins/auth.js'
@@ -32,6 +33,7 @@ declare module 'fastify' {
     db: Db
     queues: JobQueues
     jobLookup: JobLookup
+    uploadRateLimit: UploadRateLimit
     /** Absolute base URL for links: PUBLIC_URL, or what the client used to reach us. */
     publicBaseUrl: (request: FastifyRequest) => string
   }
@@ -66,6 +68,7 @@ export async function buildApp (config: Config, dependencies: AppDependencies = 
   app.decorate('db', db)
   app.decorate('queues', queues)
   app.decorate('jobLookup', new JobLookup(db))
+  app.decorate('uploadRateLimit', new UploadRateLimit())
   app.decorate('publicBaseUrl', (request: FastifyRequest) => config.PUBLIC_URL?.replace(/\/$/, '') ?? `${request.protocol}://${request.host}`)
   app.addHook('onClose', async () => {
     await queues.close()

@@ -9,6 +9,9 @@ export interface GraphErrorDetail {
 }
 
 export class GraphError extends Error {
+  /** Response headers that belong with the error (Retry-After on a 429). */
+  headers: Record<string, string> = {}
+
   constructor (readonly statusCode: number, readonly code: string, message: string, readonly details: GraphErrorDetail[] = []) {
     super(message)
   }

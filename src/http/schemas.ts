@@ -214,5 +214,6 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   404: 'No such resource.',
   409: 'The job\'s state does not allow this; the message says what does.',
   413: 'The request exceeds a limit of the job (operations or bytes); the message names the limit.',
-  415: 'Content-Type must be application/scim+json or application/json.'
+  415: 'Content-Type must be application/scim+json or application/json.',
+  429: 'Over the job\'s upload rate (maxRequestsPerSecond); the Retry-After header says when to retry.'
 }

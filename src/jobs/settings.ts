@@ -20,6 +20,8 @@ export interface JobSettings {
   maxOperations: number
   /** Largest body accepted, in bytes; refused with 413 before it is read whole. */
   maxPayloadBytes: number
+  /** Uploads accepted per second for this job, per API process; null: no limit of its own. */
+  maxRequestsPerSecond: number | null
 }
 
 export const DEFAULT_JOB_SETTINGS: JobSettings = {
@@ -31,7 +33,8 @@ export const DEFAULT_JOB_SETTINGS: JobSettings = {
   failureThresholdMinimum: 5000,
   skipOutOfScopeDeletions: false,
   maxOperations: 1000,
-  maxPayloadBytes: 5 * 1024 * 1024
+  maxPayloadBytes: 5 * 1024 * 1024,
+  maxRequestsPerSecond: null
 }
 
 /** Upper bounds an operator may raise the limits to; they protect the process's memory. */
@@ -51,5 +54,6 @@ export const JOB_SETTINGS_PROPERTIES = {
   failureThresholdMinimum: { type: 'integer', minimum: 1, maximum: 100000000, description: '…once at least this many operations were evaluated in the cycle (default 5,000).' },
   skipOutOfScopeDeletions: { type: 'boolean', description: 'Accepted for compatibility; API-driven jobs have no scoping filter yet, so no user leaves scope.' },
   maxOperations: { type: 'integer', minimum: 1, maximum: SETTINGS_CEILINGS.maxOperations, description: 'Most operations one bulk request may carry (default 1,000; Entra allows 50).' },
-  maxPayloadBytes: { type: 'integer', minimum: 1024, maximum: SETTINGS_CEILINGS.maxPayloadBytes, description: 'Largest bulk request body in bytes (default 5 MiB).' }
+  maxPayloadBytes: { type: 'integer', minimum: 1024, maximum: SETTINGS_CEILINGS.maxPayloadBytes, description: 'Largest bulk request body in bytes (default 5 MiB).' },
+  maxRequestsPerSecond: { type: ['integer', 'null'], minimum: 1, maximum: 100000, description: 'Uploads this job accepts per second, counted by each API process; above it, 429 with Retry-After. Null (the default): no limit of its own.' }
 } as const

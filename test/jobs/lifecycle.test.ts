@@ -279,7 +279,8 @@ t.test('settings: read with defaults, changed and audited with old and new value
     failureThresholdMinimum: 5000,
     skipOutOfScopeDeletions: false,
     maxOperations: 1000,
-    maxPayloadBytes: 5 * 1024 * 1024
+    maxPayloadBytes: 5 * 1024 * 1024,
+    maxRequestsPerSecond: null
   })
   const patched = await app.inject({ method: 'PATCH', url: `${job.jobUrl}/settings`, headers: auth(), payload: { deleteThreshold: 20, sendEmailOnFailure: true } })
   t.equal(patched.statusCode, 204)
@@ -316,4 +317,23 @@ t.test('deleting an app with waiting requests is refused; once purged it is dele
   t.equal((await app.inject({ method: 'GET', url: spUrl, headers: auth() })).statusCode, 404)
   const { rows } = await db.query(`SELECT activity, result FROM directory_audits WHERE target_id = $1 ORDER BY activity_at`, [job.servicePrincipalId])
   t.strictSame(rows.map(row => [row.activity, row.result]), [['Add service principal', 'success'], ['Delete service principal', 'failure'], ['Delete service principal', 'success']])
+})
+
+t.test('maxRequestsPerSecond: uploads above the job\'s rate get 429 with Retry-After, and are accepted again a second later', async t => {
+  const job = await createJob(app, { start: false, settings: { maxRequestsPerSecond: 2 } })
+  // Aligned to the start of a second, so the burst falls in one counting window.
+  await sleep(1000 - (Date.now() % 1000) + 20)
+  const answers = []
+  for (let i = 0; i < 4; i++) {
+    answers.push(await app.inject({ method: 'POST', url: job.uploadUrl, headers: { ...auth(), 'content-type': 'application/scim+json' }, payload: JSON.stringify(bulk([post(person(`RL${i}`))])) }))
+  }
+  t.strictSame(answers.map(answer => answer.statusCode), [202, 202, 429, 429])
+  t.equal(answers[2]!.headers['retry-after'], '1')
+  t.equal(answers[2]!.json().error.code, 'TooManyRequests')
+  t.match(answers[2]!.json().error.message, /maxRequestsPerSecond/)
+  await sleep(1100)
+  const later = await app.inject({ method: 'POST', url: job.uploadUrl, headers: { ...auth(), 'content-type': 'application/scim+json' }, payload: JSON.stringify(bulk([post(person('RL9'))])) })
+  t.equal(later.statusCode, 202)
+  const { rows } = await db.query('SELECT count(*)::int AS n FROM bulk_requests WHERE job_id = $1', [job.jobId])
+  t.equal(rows[0].n, 3, 'refused uploads were not stored')
 })

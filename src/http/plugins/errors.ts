@@ -9,7 +9,7 @@ import { GraphError } from '../graph-error.js'
  */
 export default fp(async function errors (app: FastifyInstance) {
   app.setErrorHandler((err: FastifyError, request, reply) => {
-    if (err instanceof GraphError) return reply.code(err.statusCode).send(err.toBody())
+    if (err instanceof GraphError) return reply.code(err.statusCode).headers(err.headers).send(err.toBody())
     if (err.validation !== undefined) {
       const where = err.validationContext ?? 'request'
       const details = err.validation.map(issue => ({
