@@ -168,6 +168,14 @@ t.test('disables count against the delete threshold too', async t => {
   t.strictSame(status.operations.map((op: any) => [op.action, op.status]), [['disable', 'success'], ['stagedDelete', 'skipped']])
 })
 
+t.test('with the delete threshold off, every delete is applied', async t => {
+  const job = await createJob(app, { settings: { deleteThreshold: 1, deleteThresholdEnabled: false } })
+  await run(app, job, [post(person('E1')), post(person('E2')), post(person('E3'))])
+  const status = await run(app, job, [del('E1'), del('E2'), del('E3')])
+  t.strictSame(status.operations.map((op: any) => op.action), ['delete', 'delete', 'delete'])
+  t.equal((await jobResource(job)).status.code, 'Active')
+})
+
 t.test('too large a share of failures once the minimum is reached quarantines the job', async t => {
   const job = await createJob(app, { settings: { failureThresholdMinimum: 10, failureThresholdPercent: 40 } })
   // 5 of 10 fail (a domain the directory does not have): 50 % > 40 %.
@@ -248,6 +256,9 @@ t.test('a refused transition answers 409 and is audited as a failure', async t =
     t.match(response.json().error.message, /not configured/)
   }
   t.strictSame((await audits(job)).map(entry => entry.result), ['failure', 'failure', 'failure'])
+  const upload = await app.inject({ method: 'POST', url: job.uploadUrl, headers: { ...auth(), 'content-type': 'application/scim+json' }, payload: JSON.stringify(bulk([post(person('NC1'))])) })
+  t.equal(upload.statusCode, 409, 'a job that is not configured accepts no uploads')
+  t.equal(upload.json().error.code, 'JobNotConfigured')
 })
 
 t.test('restart refuses an unknown reset scope with 400', async t => {

@@ -58,7 +58,7 @@ export default async function bulkUploadRoutes (app: FastifyInstance): Promise<v
             'request-id': { type: 'string', description: 'Id of the accepted request.' }
           }
         },
-        ...errorResponses(400, 401, 403, 404, 413, 415, 429)
+        ...errorResponses(400, 401, 403, 404, 409, 413, 415, 429)
       }
     },
     // The body is validated by validateBulkRequest, which matches names case-insensitively
@@ -72,6 +72,7 @@ export default async function bulkUploadRoutes (app: FastifyInstance): Promise<v
       const job = await app.jobLookup.get(spId, jobId)
       if (job === undefined) throw notFound(`Provisioning job ${jobId}`)
       assertJobAccess(request, job)
+      if (job.statusCode === 'NotConfigured') throw new GraphError(409, 'JobNotConfigured', `Provisioning job ${job.id} is not configured yet; it accepts uploads once it is.`)
       app.uploadRateLimit.take(job.id, job.settings.maxRequestsPerSecond)
       request.uploadJob = job
       checkMediaType(request.headers['content-type'])
