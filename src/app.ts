@@ -27,6 +27,7 @@ import notificationRoutes from './http/routes/notifications.js'
 import jobControlRoutes from './http/routes/job-control.js'
 import jobSettingsRoutes from './http/routes/job-settings.js'
 import jobStatisticsRoutes from './http/routes/job-statistics.js'
+import jobSchemaRoutes from './http/routes/job-schema.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -105,6 +106,7 @@ export async function buildApp (config: Config, dependencies: AppDependencies = 
       await scope.register(jobControlRoutes)
       await scope.register(jobSettingsRoutes)
       await scope.register(jobStatisticsRoutes)
+      await scope.register(jobSchemaRoutes)
       await scope.register(bulkUploadStatusRoutes)
       await scope.register(bulkUploadRoutes)
       await scope.register(notificationRoutes)

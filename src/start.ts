@@ -1,4 +1,5 @@
 import closeWithGrace from 'close-with-grace'
+import pg from 'pg'
 import { buildApp } from './app.js'
 import type { Config } from './config.js'
 import { createPool } from './db/pool.js'
@@ -37,6 +38,33 @@ export async function runStart (input: Config): Promise<void> {
     await worker.close()
     await backend.close()
     await db.end()
-    await embedded?.stop()
+    if (embedded !== undefined) {
+      await untilClientsLeft(config.DATABASE_URL!)
+      await embedded.stop()
+    }
   })
+}
+
+/**
+ * BullMQ's PostgreSQL backend ends its connections a moment after its close() resolves; a
+ * server stopped before that terminates them, and the error they raise would turn a clean
+ * shutdown into a failed one. Waits (up to 5 s) until this process's other connections are gone.
+ */
+async function untilClientsLeft (databaseUrl: string): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl })
+  client.on('error', () => {})
+  try {
+    await client.connect()
+    const deadline = Date.now() + 5000
+    while (Date.now() < deadline) {
+      const { rows: [row] } = await client.query(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'`)
+      if (row.n === 0) return
+      await new Promise(resolve => setTimeout(resolve, 50))
+    }
+  } catch {
+    // The server is already unreachable: nothing is left to wait for.
+  } finally {
+    await client.end().catch(() => {})
+  }
 }

@@ -122,6 +122,18 @@ export const sharedSchemas = [
     }
   },
   {
+    $id: 'AttributeMappingSource',
+    type: 'object',
+    description: 'A parsed expression, as Graph shows one: a function with its named parameters, an attribute, or a constant.',
+    required: ['type', 'name', 'expression', 'parameters'],
+    properties: {
+      type: { type: 'string', enum: ['Function', 'Attribute', 'Constant'] },
+      name: nullableString,
+      expression: nullableString,
+      parameters: { type: 'array', items: { type: 'object', required: ['key', 'value'], properties: { key: { type: 'string' }, value: { $ref: 'AttributeMappingSource#' } } } }
+    }
+  },
+  {
     $id: 'ServicePrincipal',
     type: 'object',
     required: ['id', 'displayName', 'templateId', 'directoryId', 'owners', 'job'],
