@@ -86,21 +86,37 @@ export function formatDate (date: Date, format = DEFAULT_DATE_FORMAT): string {
   })
 }
 
+/** A longer input format is refused: it is compiled to a regular expression. */
+const MAX_INPUT_FORMAT = 64
+/** Variable-width fields (d, M, names, …) a format may hold: adjacent ones backtrack, so their number is bounded. */
+const MAX_VARIABLE_FIELDS = 8
+
 /** Reads a date written in a .NET custom format (the specifiers formatDate prints). */
 export function parseDateWithFormat (input: string, format: string): Date | null {
+  if (format.length > MAX_INPUT_FORMAT) throw new Error(`an input format has at most ${MAX_INPUT_FORMAT} characters`)
   const fields: string[] = []
+  let variable = 0
   const pattern = format.replace(TOKEN, token => {
+    if (/^(d|M|H|h|m|s|ddd|dddd|MMM|MMMM|t|tt|z|zz|zzz|K)$/.test(token) && ++variable > MAX_VARIABLE_FIELDS) {
+      throw new Error(`an input format has at most ${MAX_VARIABLE_FIELDS} variable-width fields (d, M, H, h, m, s, day and month names, AM/PM, zones)`)
+    }
     switch (token) {
       case 'yyyy': fields.push('year'); return '(\\d{4})'
       case 'yy': fields.push('year2'); return '(\\d{2})'
-      case 'MMMM': case 'MMM': fields.push('monthName'); return '([A-Za-z]+)'
-      case 'MM': case 'M': fields.push('month'); return '(\\d{1,2})'
-      case 'dddd': case 'ddd': fields.push('dayName'); return '([A-Za-z]+)'
-      case 'dd': case 'd': fields.push('day'); return '(\\d{1,2})'
-      case 'HH': case 'H': fields.push('hour'); return '(\\d{1,2})'
-      case 'hh': case 'h': fields.push('hour12'); return '(\\d{1,2})'
-      case 'mm': case 'm': fields.push('minute'); return '(\\d{1,2})'
-      case 'ss': case 's': fields.push('second'); return '(\\d{1,2})'
+      case 'MMMM': case 'MMM': fields.push('monthName'); return '([A-Za-z]{3,9})'
+      case 'MM': fields.push('month'); return '(\\d{2})'
+      case 'M': fields.push('month'); return '(\\d{1,2})'
+      case 'dddd': case 'ddd': fields.push('dayName'); return '([A-Za-z]{3,9})'
+      case 'dd': fields.push('day'); return '(\\d{2})'
+      case 'd': fields.push('day'); return '(\\d{1,2})'
+      case 'HH': fields.push('hour'); return '(\\d{2})'
+      case 'H': fields.push('hour'); return '(\\d{1,2})'
+      case 'hh': fields.push('hour12'); return '(\\d{2})'
+      case 'h': fields.push('hour12'); return '(\\d{1,2})'
+      case 'mm': fields.push('minute'); return '(\\d{2})'
+      case 'm': fields.push('minute'); return '(\\d{1,2})'
+      case 'ss': fields.push('second'); return '(\\d{2})'
+      case 's': fields.push('second'); return '(\\d{1,2})'
       case 'tt': case 't': fields.push('ampm'); return '([AaPp][Mm]?)'
       case 'zzz': case 'zz': case 'z': case 'K': fields.push('zone'); return '(Z|[+-]\\d{1,2}(?::?\\d{2})?)?'
       default:

@@ -128,6 +128,8 @@ t.test('dates: .NET formats in and out, intervals, AD numeric dates', async t =>
   t.equal(run('FormatDateTime([d], , "M/d/yyyy h:mm:ss tt", "dd.MM.yy HH:mm")', { d: '1/5/2026 8:30:00 PM' }), '05.01.26 20:30')
   t.equal(run('FormatDateTime([d], , "yyyy-MM-dd", "dddd d MMMM yyyy")', { d: '2026-11-26' }), 'Thursday 26 November 2026')
   refused(t, 'FormatDateTime("not a date", , "yyyy-MM-dd", "yyyy")', /does not match/)
+  t.throws(() => run(`FormatDateTime([d], , "${'dM'.repeat(6)}", "yyyy")`, { d: '1'.repeat(40) }), /at most 8 variable-width fields/, 'a format that would backtrack is refused')
+  t.throws(() => run(`FormatDateTime([d], , "${'yyyy-'.repeat(20)}", "yyyy")`, { d: '2026' }), /at most 64 characters/)
   t.equal(run('DateAdd("d", 7, [d])', { d: '2026-01-05T00:00:00Z' }), '1/12/2026 12:00:00 AM')
   t.equal(run('DateAdd("m", 1, [d])', { d: '2026-01-31T00:00:00Z' }), '3/3/2026 12:00:00 AM')
   t.equal(run('DateAdd("yyyy", -1, [d])', { d: '2026-01-05T00:00:00Z' }), '1/5/2025 12:00:00 AM')
