@@ -83,7 +83,10 @@ export async function processBatch (db: Db, requestIds: string[], options: Batch
       return writeProvisioningLogs(client, context, encoded)
     })
     await recordCycleProgress(client, cycle, applied.outcomes, applied.appliedDeletes)
-    await client.query(`UPDATE bulk_requests SET state = 'completed', completed_at = clock_timestamp(), cycle_id = $2 WHERE id = ANY($1::uuid[])`, [ids, cycle.cycleId])
+    // One completion time for the batch: its requests are applied together, in one transaction.
+    await client.query(
+      `UPDATE bulk_requests SET state = 'completed', completed_at = batch.at, cycle_id = $2
+       FROM (SELECT clock_timestamp() AS at) batch WHERE id = ANY($1::uuid[])`, [ids, cycle.cycleId])
     await checkThresholds(client, claimed.jobId, cycle, applied.staged)
     if (await endCycleIfIdle(client, claimed.jobId, cycle.cycleId, ids)) await enqueueFailureDigestIfDue(client, claimed.jobId, cycle)
     await client.query('COMMIT')
