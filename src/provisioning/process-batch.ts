@@ -84,9 +84,12 @@ export async function processBatch (db: Db, requestIds: string[], options: Batch
     })
     await recordCycleProgress(client, cycle, applied.outcomes, applied.appliedDeletes)
     // One completion time for the batch: its requests are applied together, in one transaction.
+    // An error left by an earlier attempt (perhaps a neighbour's, in a failed batch) is cleared
+    // once a request is applied; one that failed for good keeps the error that ended it.
     await client.query(
-      `UPDATE bulk_requests SET state = 'completed', completed_at = batch.at, cycle_id = $2
-       FROM (SELECT clock_timestamp() AS at) batch WHERE id = ANY($1::uuid[])`, [ids, cycle.cycleId])
+      `UPDATE bulk_requests SET state = 'completed', completed_at = batch.at, cycle_id = $2,
+         last_error = CASE WHEN attempts > $3 THEN last_error END
+       FROM (SELECT clock_timestamp() AS at) batch WHERE id = ANY($1::uuid[])`, [ids, cycle.cycleId, MAX_ATTEMPTS])
     await checkThresholds(client, claimed.jobId, cycle, applied.staged)
     if (await endCycleIfIdle(client, claimed.jobId, cycle.cycleId, ids)) await enqueueFailureDigestIfDue(client, claimed.jobId, cycle)
     await client.query('COMMIT')
@@ -94,7 +97,10 @@ export async function processBatch (db: Db, requestIds: string[], options: Batch
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {})
     const message = String((err as Error).message ?? err)
-    await db.query('UPDATE bulk_requests SET last_error = $2 WHERE id = ANY($1::uuid[])', [claimed.requests.map(request => request.id), message]).catch(() => {})
+    // A failed batch of several requests is not counted against them: they are tried again
+    // one at a time at once, and only those attempts say which request is at fault.
+    await db.query('UPDATE bulk_requests SET last_error = $2, attempts = attempts - $3 WHERE id = ANY($1::uuid[])',
+      [claimed.requests.map(request => request.id), message, claimed.requests.length > 1 ? 1 : 0]).catch(() => {})
     options.log?.warn({ err, requestIds: claimed.requests.map(request => request.id) }, 'processing bulk requests failed; they will be retried')
     throw err
   } finally {

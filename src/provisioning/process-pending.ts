@@ -38,8 +38,8 @@ export async function processPendingRequests (db: Db, jobId: string, requestId: 
   if (target === undefined) return { processed: 0, jobInactive: false }
   const prepared = new PreparedRequests()
   let processed = 0
-  // After a batch fails, requests go one at a time until one succeeds: the failing request
-  // is found, fails alone (and is retried alone), and never holds its neighbours back.
+  // After a batch fails, requests go one at a time until one succeeds: those before the
+  // failing request are applied, and it fails alone (retried alone; later ones wait for it).
   let oneAtATime = false
   try {
     for (;;) {
