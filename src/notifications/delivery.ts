@@ -5,24 +5,33 @@ import type { Db } from '../db/pool.js'
 export interface DeliveryOptions {
   db: Db
   log: Logger
+  /** smtp:// or smtps:// URL; without it nothing is sent and the outbox is only kept. */
   smtpUrl?: string
   from: string
   pollMs: number
-  /** First retry delay; doubles with each failed attempt, up to `maxRetryMs`. */
+  /** Delay after the first failed attempt; doubles with each further failure, up to `maxRetryMs`. */
   retryBaseMs?: number
   maxRetryMs?: number
 }
 
-/** How long a claimed notification is held by the worker sending it before another may try. */
-const LEASE_MS = 5 * 60_000
-const BATCH = 20
+interface ClaimedNotification { id: string, recipient: string, subject: string, body: string, attempts: number }
 
 /**
- * Delivers the outbox by SMTP. Every worker process runs one; a notification is claimed
- * with a lease (SKIP LOCKED, next attempt pushed past the send), so two workers never send
- * the same mail, and one that died mid-send is retried when the lease ends. Failures are
- * retried with exponential backoff. Without SMTP_URL nothing is sent: the outbox is kept
- * and readable through the API, and the log says so once.
+ * How long a claimed notification is reserved for the worker sending it. It outlasts the
+ * slowest send the timeouts below allow, so no other worker sends it meanwhile; a worker
+ * that died mid-send leaves it to be tried again once the lease ends.
+ */
+const LEASE_MS = 5 * 60_000
+const TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 }
+const RETRY_BASE_MS = 2_000
+const MAX_RETRY_MS = 60 * 60_000
+
+/**
+ * Delivers the notification outbox by SMTP. Every worker process runs one; each
+ * notification is claimed by a single UPDATE (SKIP LOCKED, next attempt pushed past the
+ * lease) before it is sent, so several workers never send the same mail. Failures are
+ * retried with exponential backoff and never escape. Without SMTP_URL nothing is sent: the
+ * outbox is kept, readable through the API, and the log says so once.
  */
 export class NotificationDelivery {
   private readonly transport?: Transporter
@@ -31,60 +40,90 @@ export class NotificationDelivery {
   private closed = false
 
   constructor (private readonly options: DeliveryOptions) {
-    if (options.smtpUrl !== undefined) {
-      const url = new URL(options.smtpUrl)
-      // Short timeouts: a hung server must not hold the outbox for minutes.
-      for (const [name, ms] of [['connectionTimeout', '10000'], ['greetingTimeout', '10000'], ['socketTimeout', '30000']] as const) {
-        if (!url.searchParams.has(name)) url.searchParams.set(name, ms)
-      }
-      this.transport = nodemailer.createTransport(url.toString())
-    }
+    // Keys of the URL (e.g. ?socketTimeout=…) take precedence over these defaults.
+    if (options.smtpUrl !== undefined) this.transport = nodemailer.createTransport({ url: options.smtpUrl, ...TIMEOUTS })
   }
 
   start (): void {
     if (this.transport === undefined) {
-      this.options.log.warn('SMTP_URL is not set: notifications are kept in the outbox, unsent (GET /servicePrincipals/{spId}/synchronization/jobs/{jobId}/notifications)')
+      this.options.log.warn('SMTP_URL is not set: notifications are kept in the outbox, unsent; read them at GET /servicePrincipals/{spId}/synchronization/jobs/{jobId}/notifications')
       return
     }
-    this.timer = setInterval(() => { void this.deliverDue() }, this.options.pollMs)
-    this.timer.unref()
-    void this.deliverDue()
+    this.poll(0)
   }
 
-  /** Sends what is due now; serialized, so a slow server never stacks up overlapping rounds. */
+  /**
+   * Sends everything due now. Rounds run one after another, never side by side; the poll
+   * waits for a round to end before it schedules the next, so a slow server cannot pile them up.
+   */
   deliverDue (): Promise<void> {
     this.running = this.running.then(() => this.round()).catch(err => {
-      this.options.log.error({ err }, 'notification delivery round failed')
+      this.options.log.error({ err }, 'notification delivery round failed; it is tried again at the next poll')
     })
     return this.running
   }
 
+  /** Stops polling and waits for a send in progress to be sent and recorded. */
   async close (): Promise<void> {
     this.closed = true
-    clearInterval(this.timer)
+    clearTimeout(this.timer)
     await this.running
     this.transport?.close()
   }
 
+  private poll (delayMs: number): void {
+    this.timer = setTimeout(() => {
+      void this.deliverDue().then(() => { if (!this.closed) this.poll(this.options.pollMs) })
+    }, delayMs)
+    // Polling alone must not keep a process alive that is otherwise done.
+    this.timer.unref()
+  }
+
   private async round (): Promise<void> {
-    if (this.closed || this.transport === undefined) return
-    const { db } = this.options
-    const { rows } = await db.query(
-      `UPDATE notifications SET next_attempt_at = clock_timestamp() + $1 * interval '1 millisecond'
-       WHERE id IN (SELECT id FROM notifications WHERE sent_at IS NULL AND next_attempt_at <= clock_timestamp()
-                    ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED)
-       RETURNING id, recipient, subject, body, attempts`, [LEASE_MS, BATCH])
-    for (const row of rows) {
-      try {
-        await this.transport.sendMail({ from: this.options.from, to: row.recipient, subject: row.subject, text: row.body })
-        await db.query('UPDATE notifications SET sent_at = clock_timestamp(), attempts = attempts + 1, last_error = NULL WHERE id = $1', [row.id])
-      } catch (err) {
-        const delay = Math.min(this.options.maxRetryMs ?? 3_600_000, (this.options.retryBaseMs ?? 2000) * 2 ** row.attempts)
-        await db.query(
-          `UPDATE notifications SET attempts = attempts + 1, last_error = $2, next_attempt_at = clock_timestamp() + $3 * interval '1 millisecond' WHERE id = $1`,
-          [row.id, String((err as Error).message ?? err).slice(0, 1000), delay])
-        this.options.log.warn({ err, notificationId: row.id, attempts: row.attempts + 1, retryInMs: delay }, 'could not send a notification; it will be retried')
+    const transport = this.transport
+    if (transport === undefined) return
+    while (!this.closed) {
+      const notification = await this.claimNext()
+      if (notification === undefined) return
+      const failure = await send(transport, this.options.from, notification)
+      if (failure === undefined) {
+        // Should this fail (database gone), the mail goes out again when its lease ends:
+        // a duplicate is better than a notification lost.
+        await this.options.db.query('UPDATE notifications SET sent_at = clock_timestamp(), attempts = attempts + 1, last_error = NULL WHERE id = $1', [notification.id])
+        continue
       }
+      await this.scheduleRetry(notification, failure)
+      // Most failures are the server's (down, refusing, timing out): the rest of what is
+      // due waits for the next poll instead of each paying for the same failure now.
+      return
     }
+  }
+
+  /** Reserves the notification due first, for this worker alone. */
+  private async claimNext (): Promise<ClaimedNotification | undefined> {
+    const { rows: [claimed] } = await this.options.db.query<ClaimedNotification>(
+      `UPDATE notifications SET next_attempt_at = clock_timestamp() + $1 * interval '1 millisecond'
+       WHERE id = (SELECT id FROM notifications WHERE sent_at IS NULL AND next_attempt_at <= clock_timestamp()
+                   ORDER BY next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+       RETURNING id, recipient, subject, body, attempts`, [LEASE_MS])
+    return claimed
+  }
+
+  private async scheduleRetry (notification: ClaimedNotification, failure: Error): Promise<void> {
+    const delayMs = Math.min(this.options.maxRetryMs ?? MAX_RETRY_MS, (this.options.retryBaseMs ?? RETRY_BASE_MS) * 2 ** notification.attempts)
+    await this.options.db.query(
+      `UPDATE notifications SET attempts = attempts + 1, last_error = $2, next_attempt_at = clock_timestamp() + $3 * interval '1 millisecond'
+       WHERE id = $1`, [notification.id, failure.message.slice(0, 1000), delayMs])
+    this.options.log.warn({ err: failure, notificationId: notification.id, attempts: notification.attempts + 1, retryInMs: delayMs }, 'could not send a notification; it will be retried')
+  }
+}
+
+/** The SMTP error, or undefined once the server accepted the mail. */
+async function send (transport: Transporter, from: string, notification: ClaimedNotification): Promise<Error | undefined> {
+  try {
+    await transport.sendMail({ from, to: notification.recipient, subject: notification.subject, text: notification.body })
+    return undefined
+  } catch (err) {
+    return err instanceof Error ? err : new Error(String(err))
   }
 }

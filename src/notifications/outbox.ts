@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto'
 import type { Db, DbClient } from '../db/pool.js'
 
+export type NotificationKind = 'quarantine' | 'failureDigest'
+
 export interface NewNotification {
   jobId: string
-  kind: 'quarantine' | 'failureDigest'
+  kind: NotificationKind
   /** Once per cause: a second notification with the same key is not created. */
   dedupeKey: string
   recipient: string
@@ -13,7 +15,7 @@ export interface NewNotification {
 
 export interface StoredNotification {
   id: string
-  kind: string
+  kind: NotificationKind
   recipient: string
   subject: string
   body: string
@@ -22,13 +24,13 @@ export interface StoredNotification {
   nextAttemptAt: Date
   sentAt: Date | null
   lastError: string | null
-  /** created_at with microseconds, for keyset paging. */
+  /** created_at with PostgreSQL's microseconds, for keyset paging. */
   cursor: string
 }
 
 /**
- * Puts a notification in the outbox; with the caller's transaction client it commits with
- * the change that caused it. Returns false when one with the same key already exists.
+ * Puts a notification in the outbox; given the caller's transaction client it commits
+ * with the change that caused it. Returns false when one with the same key already exists.
  */
 export async function enqueueNotification (db: Db | DbClient, notification: NewNotification): Promise<boolean> {
   const { rowCount } = await db.query(
@@ -38,11 +40,15 @@ export async function enqueueNotification (db: Db | DbClient, notification: NewN
   return rowCount === 1
 }
 
-/** A job's notifications, newest first, after the keyset cursor of the previous page. */
+/** A job's notifications, newest first, starting after the last entry of the previous page. */
 export async function listNotifications (db: Db, jobId: string, page: { top: number, after?: { at: string, id: string } }): Promise<StoredNotification[]> {
   const { rows } = await db.query(
-    `SELECT *, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor FROM notifications WHERE job_id = $1 AND ($2::timestamptz IS NULL OR (created_at, id) < ($2, $3::uuid))
-     ORDER BY created_at DESC, id DESC LIMIT $4`,
+    `SELECT id, kind, recipient, subject, body, created_at, attempts, next_attempt_at, sent_at, last_error,
+            to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor
+     FROM notifications
+     WHERE job_id = $1 AND ($2::timestamptz IS NULL OR (created_at, id) < ($2::timestamptz, $3::uuid))
+     ORDER BY created_at DESC, id DESC
+     LIMIT $4`,
     [jobId, page.after?.at ?? null, page.after?.id ?? null, page.top])
   return rows.map(row => ({
     id: row.id,

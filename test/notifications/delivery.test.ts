@@ -1,167 +1,124 @@
-import { createServer, type AddressInfo } from 'node:net'
-import { Writable } from 'node:stream'
-import pino from 'pino'
-import { SMTPServer } from 'smtp-server'
-import t, { type Test } from 'tap'
+import t from 'tap'
 import { NotificationDelivery } from '../../src/notifications/delivery.js'
-import { enqueueNotification } from '../../src/notifications/outbox.js'
+import { enqueueNotification, type NewNotification } from '../../src/notifications/outbox.js'
 import { auth } from '../helpers/service.js'
 import { createJob, del, post, provisioningFixture, run, sleep, waitFor, type ProvisioningJob } from '../helpers/provisioning.js'
+import { capturingLogger, startSmtpServer, unusedPort } from './smtp-test-server.js'
 
-// The notification outbox and its SMTP delivery, against a real SMTP server run in this
-// process: delivery, no double sending, retry after a refused connection, and the
-// outbox kept and readable when no SMTP server is configured.
-
-interface ReceivedMail { from: string, to: string[], raw: string }
-
-/** A real SMTP server on loopback that keeps what it receives. */
-async function smtpServer (t: Test, port = 0): Promise<{ port: number, mails: ReceivedMail[] }> {
-  const mails: ReceivedMail[] = []
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    onData (stream, session, callback) {
-      const chunks: Buffer[] = []
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk))
-      stream.on('end', () => {
-        mails.push({ from: String(session.envelope.mailFrom && session.envelope.mailFrom.address), to: session.envelope.rcptTo.map(rcpt => rcpt.address), raw: Buffer.concat(chunks).toString('utf8') })
-        callback()
-      })
-    }
-  })
-  await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(port, '127.0.0.1', () => resolve()) })
-  t.teardown(() => new Promise<void>(resolve => server.close(() => resolve())))
-  return { port: (server.server.address() as AddressInfo).port, mails }
-}
-
-async function freePort (): Promise<number> {
-  const probe = createServer()
-  await new Promise<void>(resolve => probe.listen(0, '127.0.0.1', () => resolve()))
-  const { port } = probe.address() as AddressInfo
-  await new Promise<void>(resolve => probe.close(() => resolve()))
-  return port
-}
-
-function capturingLogger (): { log: pino.Logger, lines: () => Array<{ level: number, msg: string }> } {
-  const lines: string[] = []
-  const log = pino({ level: 'info' }, new Writable({ write (chunk, _encoding, done) { lines.push(String(chunk)); done() } }))
-  return { log, lines: () => lines.map(line => JSON.parse(line)) }
-}
+// SMTP delivery of the outbox, against a real SMTP server in this process: each mail once
+// even with two workers polling, a send in progress finished on close, retries with backoff
+// after a refused connection, and a quarantine mailed end to end through a worker.
 
 const fixture = await provisioningFixture(t, {}, { worker: false })
 const { app, db } = fixture
+const FROM = 'scim-inbound <noreply@contoso.com>'
 
-const mail = (job: ProvisioningJob, key: string): Parameters<typeof enqueueNotification>[1] => ({
-  jobId: job.jobId, kind: 'quarantine', dedupeKey: key, recipient: 'ops@contoso.com', subject: `Subject ${key}`, body: `Body of ${key}`
+const notification = (job: ProvisioningJob, key: string): NewNotification => ({
+  jobId: job.jobId, kind: 'quarantine', dedupeKey: `${job.jobId}:${key}`, recipient: 'ops@contoso.com', subject: `Subject ${key}`, body: `Body of ${key}`
 })
 
-async function row (dedupeKey: string): Promise<any> {
-  const { rows: [found] } = await db.query('SELECT * FROM notifications WHERE dedupe_key = $1', [dedupeKey])
-  return found
+async function stored (job: ProvisioningJob, key: string): Promise<any> {
+  const { rows: [row] } = await db.query('SELECT * FROM notifications WHERE dedupe_key = $1', [`${job.jobId}:${key}`])
+  return row
 }
 
-t.test('notifications are delivered to the SMTP server once, even with two workers polling', async t => {
-  const smtp = await smtpServer(t)
+t.test('each notification reaches the SMTP server once, even with two workers polling', async t => {
+  const smtp = await startSmtpServer(t)
   const job = await createJob(app, { start: false })
-  for (let i = 0; i < 6; i++) t.ok(await enqueueNotification(db, mail(job, `once-${i}`)))
+  const keys = Array.from({ length: 12 }, (_, i) => `once-${i}`)
+  for (const key of keys) await enqueueNotification(db, notification(job, key))
   const { log } = capturingLogger()
-  const deliveries = [1, 2].map(() => new NotificationDelivery({ db, log, smtpUrl: `smtp://127.0.0.1:${smtp.port}`, from: 'scim-inbound <noreply@contoso.com>', pollMs: 60_000 }))
-  t.teardown(() => Promise.all(deliveries.map(delivery => delivery.close())))
-  await Promise.all([...deliveries.map(delivery => delivery.deliverDue()), ...deliveries.map(delivery => delivery.deliverDue())])
+  const workers = [1, 2].map(() => new NotificationDelivery({ db, log, smtpUrl: smtp.url, from: FROM, pollMs: 100 }))
+  t.teardown(() => Promise.all(workers.map(worker => worker.close())))
+  for (const worker of workers) worker.start()
+  // Rounds asked for directly race with the polling ones: still one mail each.
+  await Promise.all(workers.map(worker => worker.deliverDue()))
+  await waitFor('every notification sent', async () => {
+    const { rows: [unsent] } = await db.query('SELECT count(*)::int AS n FROM notifications WHERE job_id = $1 AND sent_at IS NULL', [job.jobId])
+    return unsent.n === 0 ? true : undefined
+  })
+  await sleep(300)
 
-  t.equal(smtp.mails.length, 6, 'six notifications, six mails')
-  const subjects = smtp.mails.map(m => /^Subject: (.*)$/m.exec(m.raw)?.[1]).sort()
-  t.strictSame(subjects, [0, 1, 2, 3, 4, 5].map(i => `Subject once-${i}`))
-  t.strictSame(smtp.mails[0]!.to, ['ops@contoso.com'])
-  t.equal(smtp.mails[0]!.from, 'noreply@contoso.com')
-  t.match(smtp.mails[0]!.raw, /Body of once-/)
-  const sent = await row('once-0')
-  t.type(sent.sent_at, Date)
-  t.equal(sent.attempts, 1)
+  t.strictSame(smtp.mails.map(mail => mail.subject).sort(), keys.map(key => `Subject ${key}`).sort(), 'one mail per notification')
+  const mail = smtp.mails.find(mail => mail.subject === 'Subject once-0')!
+  t.strictSame(mail.to, ['ops@contoso.com'])
+  t.equal(mail.from, 'noreply@contoso.com')
+  t.match(mail.raw, /^From: "?scim-inbound"? <noreply@contoso\.com>\r$/m, 'the From header is SMTP_FROM')
+  t.equal(mail.text.trimEnd(), 'Body of once-0')
+  const row = await stored(job, 'once-0')
+  t.type(row.sent_at, Date)
+  t.equal(row.attempts, 1)
+  t.equal(row.last_error, null)
 })
 
-t.test('the same cause twice makes one notification', async t => {
+t.test('close waits for the send in progress and records it', async t => {
+  const smtp = await startSmtpServer(t, { holdMs: 400 })
   const job = await createJob(app, { start: false })
-  t.equal(await enqueueNotification(db, mail(job, 'dup')), true)
-  t.equal(await enqueueNotification(db, mail(job, 'dup')), false)
-  const { rows } = await db.query('SELECT count(*)::int AS n FROM notifications WHERE dedupe_key = $1', ['dup'])
-  t.equal(rows[0].n, 1)
+  await enqueueNotification(db, notification(job, 'in-flight'))
+  const { log } = capturingLogger()
+  const worker = new NotificationDelivery({ db, log, smtpUrl: smtp.url, from: FROM, pollMs: 60_000 })
+  worker.start()
+  await waitFor('the server receiving the mail', async () => smtp.receiving() > 0 ? true : undefined)
+  await worker.close()
+  t.equal(smtp.mails.length, 1)
+  t.type((await stored(job, 'in-flight')).sent_at, Date, 'recorded as sent before close returned')
 })
 
-t.test('a refused connection is retried with backoff until the server is there', async t => {
-  const port = await freePort()
+t.test('a refused connection is recorded and retried with backoff until the server listens', async t => {
+  const retryBaseMs = 500
+  const port = await unusedPort()
   const job = await createJob(app, { start: false })
-  await enqueueNotification(db, mail(job, 'retry'))
+  await enqueueNotification(db, notification(job, 'retry'))
   const { log, lines } = capturingLogger()
-  const delivery = new NotificationDelivery({ db, log, smtpUrl: `smtp://127.0.0.1:${port}`, from: 'scim-inbound <noreply@contoso.com>', pollMs: 60_000, retryBaseMs: 300 })
-  t.teardown(() => delivery.close())
+  const worker = new NotificationDelivery({ db, log, smtpUrl: `smtp://127.0.0.1:${port}`, from: FROM, pollMs: 60_000, retryBaseMs })
+  t.teardown(() => worker.close())
 
-  await delivery.deliverDue()
-  const failed = await row('retry')
+  await worker.deliverDue()
+  const failed = await stored(job, 'retry')
   t.equal(failed.sent_at, null)
   t.equal(failed.attempts, 1)
-  t.match(failed.last_error, /ECONNREFUSED|connect/i)
+  t.match(failed.last_error, /ECONNREFUSED/)
   t.ok(failed.next_attempt_at.getTime() > Date.now(), 'the next attempt is in the future')
   t.ok(lines().some(line => line.msg.includes('will be retried')), 'the failure is logged')
 
-  await delivery.deliverDue()
-  t.equal((await row('retry')).attempts, 1, 'not retried before its time')
+  const listed = (await app.inject({ method: 'GET', url: `${job.jobUrl}/notifications`, headers: auth() })).json().value[0]
+  t.match(listed, { attempts: 1, sentDateTime: null, lastError: /ECONNREFUSED/ }, 'the API shows the failed attempt')
 
-  const smtp = await smtpServer(t, port)
-  await sleep(350)
-  await delivery.deliverDue()
-  const delivered = await row('retry')
+  await worker.deliverDue()
+  t.equal((await stored(job, 'retry')).attempts, 1, 'not tried again before its time')
+
+  await sleep(retryBaseMs + 50)
+  await worker.deliverDue()
+  const second = await stored(job, 'retry')
+  t.equal(second.attempts, 2, 'tried again once due')
+  const backoff = second.next_attempt_at.getTime() - Date.now()
+  t.ok(backoff > retryBaseMs && backoff <= 2 * retryBaseMs, `the delay doubled (${backoff} ms left of ${2 * retryBaseMs})`)
+
+  const smtp = await startSmtpServer(t, { port })
+  await waitFor('the next attempt', async () => (await stored(job, 'retry')).next_attempt_at.getTime() <= Date.now() ? true : undefined)
+  await worker.deliverDue()
+  const delivered = await stored(job, 'retry')
   t.type(delivered.sent_at, Date, 'delivered once the server listens')
-  t.equal(delivered.attempts, 2)
+  t.equal(delivered.attempts, 3)
   t.equal(delivered.last_error, null)
-  t.equal(smtp.mails.filter(m => m.raw.includes('Subject: Subject retry')).length, 1, 'one mail for it')
+  t.strictSame(smtp.mails.map(mail => mail.subject), ['Subject retry'])
 })
 
-t.test('without SMTP_URL the outbox is kept, readable page by page, and the log says so once', async t => {
-  const job = await createJob(app, { start: false })
-  for (let i = 0; i < 3; i++) await enqueueNotification(db, mail(job, `kept-${i}`))
-  const { log, lines } = capturingLogger()
-  const delivery = new NotificationDelivery({ db, log, from: 'x <x@contoso.com>', pollMs: 50 })
-  delivery.start()
-  await sleep(200)
-  await delivery.deliverDue()
-  await delivery.close()
-  t.equal(lines().filter(line => line.level === 40).length, 1, 'one warning')
-  t.match(lines()[0]!.msg, /SMTP_URL is not set/)
-  t.equal((await row('kept-0')).sent_at, null)
-
-  const seen: string[] = []
-  let url: string | undefined = `${job.jobUrl}/notifications?$top=2`
-  while (url !== undefined) {
-    const response: { statusCode: number, json: () => any } = await app.inject({ method: 'GET', url, headers: auth() })
-    t.equal(response.statusCode, 200)
-    const page: any = response.json()
-    seen.push(...page.value.map((n: any) => n.subject))
-    t.ok(page.value.every((n: any) => n.sentDateTime === null && n.attempts === 0))
-    url = page['@odata.nextLink'] === undefined ? undefined : new URL(page['@odata.nextLink']).pathname + new URL(page['@odata.nextLink']).search
-  }
-  t.strictSame(seen, ['Subject kept-2', 'Subject kept-1', 'Subject kept-0'], 'newest first, each once')
-})
-
-t.test('the notifications route refuses what it cannot serve', async t => {
-  const job = await createJob(app, { start: false })
-  t.equal((await app.inject({ method: 'GET', url: `${job.jobUrl}/notifications?$skiptoken=nope`, headers: auth() })).statusCode, 400)
-  t.equal((await app.inject({ method: 'GET', url: `${job.jobUrl}/notifications?$top=0`, headers: auth() })).statusCode, 400)
-  t.equal((await app.inject({ method: 'GET', url: `${job.jobUrl}/notifications`, headers: auth(['SynchronizationData-User.Upload']) })).statusCode, 403)
-  t.equal((await app.inject({ method: 'GET', url: `${job.jobUrl}/notifications` })).statusCode, 401)
-  t.equal((await app.inject({ method: 'GET', url: `/servicePrincipals/${job.servicePrincipalId}/synchronization/jobs/nope/notifications`, headers: auth() })).statusCode, 404)
-})
-
-t.test('a quarantine reaches the notification email through a worker and SMTP', async t => {
-  const smtp = await smtpServer(t)
-  const service = await provisioningFixture(t, { SMTP_URL: `smtp://127.0.0.1:${smtp.port}`, NOTIFICATION_POLL_MS: 100 })
+t.test('a quarantine is mailed by the worker, once', async t => {
+  const smtp = await startSmtpServer(t)
+  const service = await provisioningFixture(t, { SMTP_URL: smtp.url, NOTIFICATION_POLL_MS: 100 })
   const job = await createJob(service.app, { settings: { deleteThreshold: 1 } })
   await run(service.app, job, [post({ externalId: 'N1', userName: 'n1@contoso.com', displayName: 'N1' }), post({ externalId: 'N2', userName: 'n2@contoso.com', displayName: 'N2' })])
   await run(service.app, job, [del('N1'), del('N2')])
-  const received = await waitFor('the quarantine mail', async () => smtp.mails[0])
-  t.strictSame(received.to, ['identity-ops@contoso.com'])
-  t.match(received.raw, /TooManyDeletes/)
-  t.match(received.raw, /ForceDeletes/)
+  const mail = await waitFor('the quarantine mail', async () => smtp.mails[0])
   await sleep(300)
   t.equal(smtp.mails.length, 1, 'once')
+  const { rows: [queued] } = await service.db.query('SELECT * FROM notifications WHERE job_id = $1', [job.jobId])
+  t.type(queued.sent_at, Date)
+  t.strictSame(mail.to, ['identity-ops@contoso.com'])
+  t.equal(mail.subject, queued.subject)
+  t.match(mail.subject, /TooManyDeletes/)
+  t.equal(mail.text.trimEnd(), queued.body, 'the body arrives as written')
+  t.match(mail.text, /ForceDeletes/, 'says how to get out')
+  t.match(mail.text, `GET /servicePrincipals/${job.servicePrincipalId}/synchronization/jobs/${job.jobId}\n`)
 })

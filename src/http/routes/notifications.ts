@@ -57,6 +57,7 @@ export default async function notificationRoutes (app: FastifyInstance): Promise
   }, async request => {
     const job = await requireJob(app, request.params)
     const { $top = 50, $skiptoken } = request.query
+    // One more than asked tells whether a next page exists.
     const page = await listNotifications(app.db, job.id, { top: $top + 1, after: $skiptoken === undefined ? undefined : readSkipToken($skiptoken) })
     const value = page.slice(0, $top).map(resource)
     if (page.length <= $top) return { value }
@@ -65,18 +66,17 @@ export default async function notificationRoutes (app: FastifyInstance): Promise
   })
 }
 
-
-function resource (n: StoredNotification): Record<string, unknown> {
+function resource (notification: StoredNotification): Record<string, unknown> {
   return {
-    id: n.id,
-    kind: n.kind,
-    recipient: n.recipient,
-    subject: n.subject,
-    body: n.body,
-    createdDateTime: n.createdAt.toISOString(),
-    attempts: n.attempts,
-    nextAttemptDateTime: n.nextAttemptAt.toISOString(),
-    sentDateTime: n.sentAt?.toISOString() ?? null,
-    lastError: n.lastError
+    id: notification.id,
+    kind: notification.kind,
+    recipient: notification.recipient,
+    subject: notification.subject,
+    body: notification.body,
+    createdDateTime: notification.createdAt.toISOString(),
+    attempts: notification.attempts,
+    nextAttemptDateTime: notification.nextAttemptAt.toISOString(),
+    sentDateTime: notification.sentAt?.toISOString() ?? null,
+    lastError: notification.lastError
   }
 }
