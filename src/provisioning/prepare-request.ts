@@ -71,5 +71,10 @@ function mapOperations (operations: BulkOperation[]): PreparedOperation[] {
   for (const op of operations) {
     if (op.bulkId !== undefined && !externalIdByBulkId.has(op.bulkId)) externalIdByBulkId.set(op.bulkId, op.data.externalId)
   }
-  return operations.map(op => ({ op, mapped: applyMappings(op.data, bulkId => externalIdByBulkId.get(bulkId)) }))
+  return operations.map(op => ({
+    // Once mapped, only the identity of the source user is read again (matching, the log);
+    // the rest of its SCIM document is let go, so a batch prepared ahead holds little memory.
+    op: { ...op, data: { externalId: op.data.externalId, displayName: op.data.displayName } },
+    mapped: applyMappings(op.data, bulkId => externalIdByBulkId.get(bulkId))
+  }))
 }

@@ -1,11 +1,17 @@
 import { prepareRequest, type PreparedRequest } from './prepare-request.js'
 
+type Entry =
+  | { state: 'read', payload: string }
+  | { state: 'prepared', request: PreparedRequest }
+  | { state: 'failed', error: unknown }
+
 /**
- * Requests parsed and mapped ahead of their batch, by id. A payload never changes once
- * accepted, so what was prepared from it stays valid until the request is processed.
+ * Requests read ahead of their batch, by id, and parsed and mapped when the worker has
+ * nothing better to do. A payload never changes once accepted, so what was prepared from it
+ * stays valid until the request is processed.
  */
 export class PreparedRequests {
-  private readonly entries = new Map<string, Promise<PreparedRequest>>()
+  private readonly entries = new Map<string, Entry>()
 
   ids (): string[] {
     return [...this.entries.keys()]
@@ -15,25 +21,34 @@ export class PreparedRequests {
     return this.entries.has(requestId)
   }
 
-  /**
-   * Prepares on a later turn of the event loop, so a batch in flight gets its PostgreSQL
-   * replies handled first. A payload that fails to prepare fails when taken, as it would
-   * have failed unprepared.
-   */
+  /** Keeps the payload; it is prepared by `prepareWaiting` or, at the latest, when taken. */
   add (requestId: string, payload: string): void {
-    const prepared = new Promise<PreparedRequest>((resolve, reject) => {
-      setImmediate(() => {
-        try { resolve(prepareRequest(payload)) } catch (err) { reject(err) }
-      })
-    })
-    prepared.catch(() => {}) // never taken (cleared) must not count as unhandled
-    this.entries.set(requestId, prepared)
+    this.entries.set(requestId, { state: 'read', payload })
   }
 
-  take (requestId: string): Promise<PreparedRequest> | undefined {
-    const prepared = this.entries.get(requestId)
+  /**
+   * Prepares every payload read so far. Called while PostgreSQL is busy with a long
+   * statement of the current batch, so the CPU work of the next batch fills that wait instead
+   * of delaying the current batch's replies. A payload that fails to prepare fails when
+   * taken, as it would have failed unprepared.
+   */
+  prepareWaiting (): void {
+    for (const [id, entry] of this.entries) {
+      if (entry.state !== 'read') continue
+      try {
+        this.entries.set(id, { state: 'prepared', request: prepareRequest(entry.payload) })
+      } catch (error) {
+        this.entries.set(id, { state: 'failed', error })
+      }
+    }
+  }
+
+  take (requestId: string): PreparedRequest | undefined {
+    const entry = this.entries.get(requestId)
     this.entries.delete(requestId)
-    return prepared
+    if (entry === undefined) return undefined
+    if (entry.state === 'failed') throw entry.error
+    return entry.state === 'prepared' ? entry.request : prepareRequest(entry.payload)
   }
 
   /** Keeps only the given requests' entries (the next batch's); the rest are let go. */

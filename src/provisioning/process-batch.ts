@@ -153,7 +153,7 @@ async function applyRequests (client: DbClient, batch: ClaimedBatch, cycle: Cycl
       for (const outcome of failEverything(request)) entries.push({ requestId: request.id, outcome })
       continue
     }
-    const prepared = await (request.payload !== null ? prepareRequest(request.payload) : options.prepared?.take(request.id) ?? prepareRequest(await readPayload(client, request.id)))
+    const prepared = request.payload !== null ? prepareRequest(request.payload) : options.prepared?.take(request.id) ?? prepareRequest(await readPayload(client, request.id))
     for (const operation of prepared.operations) {
       operations.push(operation)
       requestOfOperation.push(request.id)
@@ -184,7 +184,10 @@ async function applyRequests (client: DbClient, batch: ClaimedBatch, cycle: Cycl
   }
   await unlinkReportsOf(client, result.deletedIds)
   const linked = await linkWaitingReports(client, batch.directoryId, result.arrivedIds, result.changed.map(user => user.id))
-  await writeLogs(encoded)
+  const logsWritten = writeLogs(encoded)
+  // The next batch is parsed and mapped here, while PostgreSQL writes this one's log.
+  options.prepared?.prepareWaiting()
+  await logsWritten
   const applied = { outcomes: entries.map(entry => entry.outcome), appliedDeletes: result.appliedDeletes, staged: result.staged.length }
   if (linked.length === 0) return { entries: entries.length, ...applied }
 

@@ -15,6 +15,16 @@ export interface PendingResult {
   jobInactive: boolean
 }
 
+export interface PendingOptions {
+  log?: Logger
+  /**
+   * The job's requests prepared ahead, kept from one call to the next: with requests larger
+   * than a batch, each call processes a single batch, and the next call's batch is the one
+   * prepared while this one was in PostgreSQL.
+   */
+  prepared?: PreparedRequests
+}
+
 interface WaitingRequest {
   id: string
   sequence: number
@@ -32,11 +42,14 @@ interface WaitingRequest {
  * moment too early never processes a paused job's request, and a pause lets the batch in
  * progress finish and stops before the next.
  */
-export async function processPendingRequests (db: Db, jobId: string, requestId: string, log?: Logger): Promise<PendingResult> {
+export async function processPendingRequests (db: Db, jobId: string, requestId: string, options: PendingOptions = {}): Promise<PendingResult> {
+  const { log } = options
   const { rows: [target] } = await db.query(
     `SELECT sequence FROM bulk_requests WHERE id = $1 AND job_id = $2 AND state IN ('queued', 'processing')`, [requestId, jobId])
   if (target === undefined) return { processed: 0, jobInactive: false }
-  const prepared = new PreparedRequests()
+  const prepared = options.prepared ?? new PreparedRequests()
+  let finished = false
+  let readingAhead: Promise<void> | undefined
   let processed = 0
   // After a batch fails, requests go one at a time until one succeeds: those before the
   // failing request are applied, and it fails alone (retried alone; later ones wait for it).
@@ -44,11 +57,14 @@ export async function processPendingRequests (db: Db, jobId: string, requestId: 
   try {
     for (;;) {
       const { active, waiting } = await waitingRequests(db, jobId)
-      if (waiting.length === 0 || waiting[0]!.sequence > Number(target.sequence)) return { processed, jobInactive: false }
+      if (waiting.length === 0 || waiting[0]!.sequence > Number(target.sequence)) {
+        finished = true
+        return { processed, jobInactive: false }
+      }
       if (!active) return { processed, jobInactive: true }
       const batch = oneAtATime ? waiting.slice(0, 1) : withinBudget(waiting)
       prepared.retainOnly(new Set(batch.map(request => request.id)))
-      void prepareNextBatch(db, jobId, batch.at(-1)!.sequence, prepared).catch(err => log?.warn({ err, jobId }, 'could not prepare the next batch ahead; it will be read when its turn comes'))
+      readingAhead = prepareNextBatch(db, jobId, batch.at(-1)!.sequence, prepared).catch(err => log?.warn({ err, jobId }, 'could not read the next batch ahead; it will be read when its turn comes'))
       try {
         const result = await processBatch(db, batch.map(request => request.id), { log, prepared })
         if (result.state === 'completed') processed += result.requestIds.length
@@ -59,7 +75,11 @@ export async function processPendingRequests (db: Db, jobId: string, requestId: 
       }
     }
   } finally {
-    prepared.clear()
+    // Settled before the call ends, so nothing lands in the cache after it was let go.
+    await readingAhead
+    // What was prepared for the next batch is kept for the next call, which usually starts
+    // right there (the job's next queue item); otherwise it is let go.
+    if (!finished || options.prepared === undefined) prepared.clear()
   }
 }
 

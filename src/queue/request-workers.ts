@@ -4,6 +4,7 @@ import type { Logger } from 'pino'
 import type { Db } from '../db/pool.js'
 import { JOB_CHANGES_CHANNEL, listAllJobStates } from '../jobs/repository.js'
 import { processPendingRequests } from '../provisioning/process-pending.js'
+import { PreparedRequests } from '../provisioning/prepared-requests.js'
 import type { QueueBackend, RequestWorker } from './backend.js'
 import { type JobQueues, queueNameFor } from './job-queues.js'
 import { sweepUnqueuedRequests } from './sweeper.js'
@@ -88,8 +89,9 @@ export class RequestWorkers {
 
   private createWorker (jobId: string): RequestWorker {
     const { db, log, backend } = this.options
+    const prepared = new PreparedRequests()
     const worker = backend.createWorker(queueNameFor(jobId), async (job, token) => {
-      const result = await processPendingRequests(db, job.data.jobId, job.data.requestId, log)
+      const result = await processPendingRequests(db, job.data.jobId, job.data.requestId, { log, prepared })
       this.analyzeIfChanged()
       if (result.jobInactive) {
         // Not lost, not processed: the item comes back until the job is started again
