@@ -28,6 +28,7 @@ import jobControlRoutes from './http/routes/job-control.js'
 import jobSettingsRoutes from './http/routes/job-settings.js'
 import jobStatisticsRoutes from './http/routes/job-statistics.js'
 import jobSchemaRoutes from './http/routes/job-schema.js'
+import jobSchemaMappingRoutes from './http/routes/job-schema-mappings.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -107,6 +108,7 @@ export async function buildApp (config: Config, dependencies: AppDependencies = 
       await scope.register(jobSettingsRoutes)
       await scope.register(jobStatisticsRoutes)
       await scope.register(jobSchemaRoutes)
+      await scope.register(jobSchemaMappingRoutes)
       await scope.register(bulkUploadStatusRoutes)
       await scope.register(bulkUploadRoutes)
       await scope.register(notificationRoutes)

@@ -11,7 +11,7 @@ export const sharedSchemas = [
   {
     $id: 'GraphError',
     type: 'object',
-    description: 'Graph-shaped error. `details` names each problem, with `target` a JSON pointer and, for bulk requests, the operation `index` and `bulkId`.',
+    description: 'Graph-shaped error. `details` names each problem, with `target` a JSON pointer and, for bulk requests, the operation `index` and `bulkId`; for a job schema, the mapping\'s `targetAttributeName` and the `position` in its expression.',
     required: ['error'],
     properties: {
       error: {
@@ -31,7 +31,9 @@ export const sharedSchemas = [
                 target: { type: 'string' },
                 index: { type: 'integer' },
                 bulkId: { type: 'string' },
-                limit: { type: 'integer' }
+                limit: { type: 'integer' },
+                targetAttributeName: { type: 'string', description: 'For a schema: the mapping\'s target attribute.' },
+                position: { type: 'integer', description: 'For an expression or pattern: the 1-based character where it goes wrong.' }
               }
             }
           }

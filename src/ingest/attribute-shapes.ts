@@ -73,3 +73,6 @@ const operation = field(BULK_REQUEST_FIELD.shape, 'Operations').shape
 field(operation, 'method').value = upperCase
 field(operation, 'path').value = usersPath
 field(field(operation, 'data').shape, 'schemas').value = canonicalUrn
+
+/** The members of a SCIM user (`data` of an operation), for checking the source attributes a mapping names. */
+export const USER_DATA_SHAPE: Shape | undefined = field(operation, 'data').shape

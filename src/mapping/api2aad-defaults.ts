@@ -1,42 +1,44 @@
-import type { EntraAttributeName } from '../directory/entra/user.js'
-
-/**
- * How a source value becomes a target value. `direct` copies it; `localPart` keeps what
- * precedes the `@` (userName → mailNickname); `list` wraps a single value in an array
- * (a work phone → businessPhones).
- */
-export type ValueTransform = 'direct' | 'localPart' | 'list'
-
-export interface AttributeMapping {
-  source: string
-  target: EntraAttributeName
-  transform: ValueTransform
-}
+import type { AttributeMappingDefinition, JobSchema, MappingTarget } from './job-schema.js'
 
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'
 
-/** The API2AAD template's attribute mappings (the matching pair is externalId ↔ employeeId). */
-export const API2AAD_DEFAULT_MAPPINGS: AttributeMapping[] = [
-  { source: 'externalId', target: 'employeeId', transform: 'direct' },
-  { source: 'userName', target: 'userPrincipalName', transform: 'direct' },
-  { source: 'userName', target: 'mailNickname', transform: 'localPart' },
-  { source: 'active', target: 'accountEnabled', transform: 'direct' },
-  { source: 'displayName', target: 'displayName', transform: 'direct' },
-  { source: 'name.givenName', target: 'givenName', transform: 'direct' },
-  { source: 'name.familyName', target: 'surname', transform: 'direct' },
-  { source: 'title', target: 'jobTitle', transform: 'direct' },
-  { source: 'emails[type eq "work"].value', target: 'mail', transform: 'direct' },
-  { source: 'phoneNumbers[type eq "work"].value', target: 'businessPhones', transform: 'list' },
-  { source: 'phoneNumbers[type eq "mobile"].value', target: 'mobilePhone', transform: 'direct' },
-  { source: 'addresses[type eq "work"].streetAddress', target: 'streetAddress', transform: 'direct' },
-  { source: 'addresses[type eq "work"].locality', target: 'city', transform: 'direct' },
-  { source: 'addresses[type eq "work"].region', target: 'state', transform: 'direct' },
-  { source: 'addresses[type eq "work"].postalCode', target: 'postalCode', transform: 'direct' },
-  { source: 'addresses[type eq "work"].country', target: 'country', transform: 'direct' },
-  { source: `${ENTERPRISE}:department`, target: 'department', transform: 'direct' },
-  { source: `${ENTERPRISE}:organization`, target: 'companyName', transform: 'direct' },
-  { source: 'userType', target: 'employeeType', transform: 'direct' }
-]
+function direct (source: string, target: MappingTarget, matchingPriority = 0): AttributeMappingDefinition {
+  return { targetAttributeName: target, source: { type: 'Attribute', name: source, expression: null }, mappingType: 'Direct', flowType: 'Always', defaultValue: null, matchingPriority }
+}
 
-/** The manager reference: `manager.value` carries the manager's externalId (or `bulkId:<id>`). */
-export const API2AAD_MANAGER_SOURCE = `${ENTERPRISE}:manager.value`
+function expression (text: string, target: MappingTarget): AttributeMappingDefinition {
+  return { targetAttributeName: target, source: { type: 'Function', name: null, expression: text }, mappingType: 'Expression', flowType: 'Always', defaultValue: null, matchingPriority: 0 }
+}
+
+/**
+ * The API2AAD template's schema: SCIM core and enterprise user attributes onto the entra
+ * directory's, matching externalId ↔ employeeId (Microsoft publishes no export of the
+ * template; this follows its documented facts and recommended mapping).
+ */
+export const API2AAD_DEFAULT_SCHEMA: JobSchema = {
+  attributeMappings: [
+    direct('externalId', 'employeeId', 1),
+    direct('userName', 'userPrincipalName'),
+    // The part of userName before the @.
+    expression('Item(Split([userName], "@"), 1)', 'mailNickname'),
+    direct('active', 'accountEnabled'),
+    direct('displayName', 'displayName'),
+    direct('name.givenName', 'givenName'),
+    direct('name.familyName', 'surname'),
+    direct('title', 'jobTitle'),
+    direct('emails[type eq "work"].value', 'mail'),
+    direct('phoneNumbers[type eq "work"].value', 'businessPhones'),
+    direct('phoneNumbers[type eq "mobile"].value', 'mobilePhone'),
+    direct('addresses[type eq "work"].streetAddress', 'streetAddress'),
+    direct('addresses[type eq "work"].locality', 'city'),
+    direct('addresses[type eq "work"].region', 'state'),
+    direct('addresses[type eq "work"].postalCode', 'postalCode'),
+    direct('addresses[type eq "work"].country', 'country'),
+    direct(`${ENTERPRISE}:department`, 'department'),
+    direct(`${ENTERPRISE}:organization`, 'companyName'),
+    direct('userType', 'employeeType'),
+    direct(`${ENTERPRISE}:manager.value`, 'manager')
+  ],
+  scope: null,
+  extensionAttributes: []
+}

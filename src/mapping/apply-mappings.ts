@@ -1,55 +1,88 @@
-import type { EntraAttributeValues } from '../directory/entra/user.js'
-import { compileAttributePath, type AttributeReader } from './attribute-path.js'
-import { API2AAD_DEFAULT_MAPPINGS, API2AAD_MANAGER_SOURCE, type AttributeMapping, type ValueTransform } from './api2aad-defaults.js'
+import type { EntraAttributeName, EntraAttributeValues } from '../directory/entra/user.js'
+import { ExpressionError } from '../expressions/syntax.js'
+import { text, truth, values, type Value } from '../expressions/values.js'
+import type { CompiledSchema, MappingContext } from './compiled-schema.js'
+
+export type MatchableAttribute = 'employeeId' | 'userPrincipalName' | 'mailNickname'
 
 export interface MappedUser {
-  /** Only the attributes the source carried a value for: a null, empty or absent source leaves the target as it is. */
+  /** Values of mappings that flow Always: written on create and on update. */
   attributes: Partial<EntraAttributeValues>
+  /** Values written only when the user is created: ObjectAddOnly mappings and defaults for a source with no value. */
+  onCreate: Partial<EntraAttributeValues>
+  /** None mappings' defaults: written whenever the target is empty. */
+  whenEmpty: Partial<EntraAttributeValues>
+  /** The values to match a user by, in matching precedence. */
+  matchKeys: Array<{ attribute: MatchableAttribute, value: string }>
   /** The manager's externalId (bulkId references already resolved), absent when the source sent none. */
   managerExternalId?: string
+  /** Targets whose values came through Redact: the log shows them hidden. */
+  redacted: EntraAttributeName[]
+  /** Out of the job's scoping filter: not provisioned (and disabled if provisioned before). */
+  outOfScope: boolean
+  /** A mapping that could not be evaluated for this record: the operation fails with this. */
+  error?: { target: string, reason: string }
 }
 
 /**
- * Applies attribute mappings to one normalized SCIM user. `resolveBulkId` turns a
- * `bulkId:<id>` reference into the externalId of that operation.
+ * Applies a job's attribute mappings to one normalized SCIM user. A null or empty result
+ * leaves the target as it is (Entra without "Flow null values"); the default value then
+ * applies, on create only. `resolveBulkId` turns a `bulkId:<id>` manager reference into the
+ * externalId of that operation.
  */
-export function applyMappings (user: Record<string, unknown>, resolveBulkId: (bulkId: string) => string | undefined, mappings: AttributeMapping[] = API2AAD_DEFAULT_MAPPINGS): MappedUser {
-  const attributes: Record<string, unknown> = {}
-  for (const mapping of compiled(mappings)) {
-    const value = transform(mapping.read(user), mapping.transform)
-    if (value !== undefined) attributes[mapping.target] = value
+export function applyMappings (user: Record<string, unknown>, schema: CompiledSchema, context: MappingContext, resolveBulkId: (bulkId: string) => string | undefined): MappedUser {
+  const mapped: MappedUser = { attributes: {}, onCreate: {}, whenEmpty: {}, matchKeys: [], redacted: [], outOfScope: schema.inScope !== null && !schema.inScope(user) }
+  const flowing = new Map<string, Value>()
+  for (const mapping of schema.mappings) {
+    let result
+    try {
+      result = mapping.produce(user, context)
+    } catch (err) {
+      if (!(err instanceof ExpressionError)) throw err
+      mapped.error ??= { target: mapping.target, reason: `the mapping of ${mapping.target} could not be evaluated, ${err.message}` }
+      continue
+    }
+    const value = result === undefined || isEmpty(result.value) ? null : result.value
+    if (mapping.target === 'manager') {
+      const manager = value === null ? null : text(value)
+      if (manager !== null) mapped.managerExternalId = manager.startsWith('bulkId:') ? resolveBulkId(manager.slice('bulkId:'.length)) : manager
+      continue
+    }
+    const target = mapping.target
+    if (value !== null) flowing.set(target, value)
+    const converted = value === null ? undefined : toTarget(target, value)
+    if (converted instanceof Error) { mapped.error ??= { target, reason: converted.message }; continue }
+    if (result?.redacted === true) mapped.redacted.push(target)
+    if (mapping.mappingType === 'None') {
+      if (mapping.defaultValue !== null) assign(mapped.whenEmpty, target, toTarget(target, mapping.defaultValue))
+    } else if (converted !== undefined) {
+      assign(mapping.flowType === 'ObjectAddOnly' ? mapped.onCreate : mapped.attributes, target, converted)
+    } else if (mapping.defaultValue !== null) {
+      assign(mapped.onCreate, target, toTarget(target, mapping.defaultValue))
+    }
   }
-  const mapped: MappedUser = { attributes: attributes as Partial<EntraAttributeValues> }
-  const manager = readManager(user)
-  if (typeof manager === 'string' && manager !== '') {
-    mapped.managerExternalId = manager.startsWith('bulkId:') ? resolveBulkId(manager.slice('bulkId:'.length)) : manager
+  for (const target of schema.matching) {
+    const value = flowing.get(target)
+    const key = value === undefined ? null : text(value)
+    if (key !== null && key !== '') mapped.matchKeys.push({ attribute: target as MatchableAttribute, value: key })
   }
   return mapped
 }
 
-const readManager = compileAttributePath(API2AAD_MANAGER_SOURCE)
-const compiledMappings = new WeakMap<AttributeMapping[], Array<AttributeMapping & { read: AttributeReader }>>()
-
-/** Mapping source paths are parsed once per mapping list, not once per user. */
-function compiled (mappings: AttributeMapping[]): Array<AttributeMapping & { read: AttributeReader }> {
-  let list = compiledMappings.get(mappings)
-  if (list === undefined) {
-    list = mappings.map(mapping => ({ ...mapping, read: compileAttributePath(mapping.source) }))
-    compiledMappings.set(mappings, list)
-  }
-  return list
+function isEmpty (value: Value): boolean {
+  return value === null || value === '' || (Array.isArray(value) && value.length === 0)
 }
 
-function transform (value: unknown, how: ValueTransform): unknown {
-  // Entra without "Flow null values": null and empty values are not provisioned.
-  if (value === undefined || value === null || value === '') return undefined
-  switch (how) {
-    case 'direct': return value
-    case 'localPart': {
-      if (typeof value !== 'string') return undefined
-      const at = value.indexOf('@')
-      return at < 0 ? value : value.slice(0, at)
-    }
-    case 'list': return [String(value)]
+function assign (into: Partial<EntraAttributeValues>, target: EntraAttributeName, value: unknown): void {
+  if (value !== undefined && !(value instanceof Error)) (into as Record<string, unknown>)[target] = value
+}
+
+/** A value in the target attribute's type: accountEnabled is a boolean, businessPhones a list, the rest text. */
+function toTarget (target: EntraAttributeName, value: Value): unknown {
+  if (target === 'accountEnabled') {
+    const enabled = truth(value)
+    return enabled ?? new Error(`accountEnabled takes True or False, not ${JSON.stringify(text(value))}`)
   }
+  if (target === 'businessPhones') return values(value)
+  return text(value)
 }

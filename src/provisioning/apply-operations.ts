@@ -20,6 +20,8 @@ export interface ApplyContext {
    * it is off). Past it, such operations are staged: not applied, logged as stagedDelete.
    */
   deleteAllowance?: number
+  /** A provisioned user whose record falls out of scope is kept as it is instead of disabled. */
+  skipOutOfScopeDeletions?: boolean
 }
 
 /** A delete or disable held back by the delete threshold. */
@@ -60,10 +62,25 @@ export function applyOperations (prepared: PreparedOperation[], loaded: EntraUse
   for (const [position, { op, mapped }] of prepared.entries()) {
     const outcome = newOutcome(op, mapped)
     outcomes.push(outcome)
-    const existing = index.byEmployeeId(op.data.externalId)
+    if (mapped.error !== undefined) {
+      fail(outcome, 'ExpressionEvaluationFailed', mapped.error.reason)
+      continue
+    }
+    const match = findMatch(mapped, index)
+    const existing = match?.user
     const live = existing !== undefined && existing.deletedAt === null
-    outcome.steps.push(step('EntrySynchronizationAdd', 'matching', live ? 'success' : 'skipped',
-      live ? `Matched a user with employeeId '${op.data.externalId}'.` : `No user with employeeId '${op.data.externalId}' exists.`))
+    outcome.steps.push(step('EntrySynchronizationAdd', 'matching', live ? 'success' : 'skipped', describeMatch(mapped, match, live)))
+    if (match === undefined && mapped.matchKeys.length === 0 && op.method !== 'DELETE') {
+      fail(outcome, 'MatchingAttributeMissing', 'The record has no value for any matching attribute of the job\'s schema, so it cannot be matched to a user.')
+      continue
+    }
+    if (mapped.outOfScope && op.method !== 'DELETE') {
+      outcome.steps.push(step('EntryScoping', 'scoping', 'skipped', 'The record is out of the job\'s scoping filter.'))
+      if (!live || !existing.accountEnabled || context.skipOutOfScopeDeletions === true) {
+        skipOutOfScope(outcome, existing, live)
+        continue
+      }
+    }
 
     const deletion = live ? deletionKind(op, existing, mapped) : undefined
     if (deletion !== undefined) {
@@ -76,13 +93,14 @@ export function applyOperations (prepared: PreparedOperation[], loaded: EntraUse
 
     let result: EntraUserRecord | undefined
     if (op.method === 'DELETE') result = live ? softDelete(existing, outcome, context) : skipDelete(outcome, op)
+    else if (mapped.outOfScope) result = disableOutOfScope(existing!, outcome, context)
     else if (live) result = update(existing, mapped, outcome, index, context)
     else result = create(existing, mapped, outcome, index, context)
     if (result !== undefined && deletion !== undefined) {
       allowance--
       appliedDeletes++
     }
-
+    hideRedacted(outcome, mapped)
     if (result === undefined) continue
     if (op.method !== 'DELETE') linkManager(result, mapped, index, outcome)
     index.put(result)
@@ -119,7 +137,53 @@ export function applyOperations (prepared: PreparedOperation[], loaded: EntraUse
 function deletionKind (op: BulkOperation, existing: EntraUserRecord | undefined, mapped: MappedUser): 'delete' | 'disable' | undefined {
   if (existing === undefined) return undefined
   if (op.method === 'DELETE') return 'delete'
-  return existing.accountEnabled && mapped.attributes.accountEnabled === false ? 'disable' : undefined
+  return existing.accountEnabled && (mapped.outOfScope || mapped.attributes.accountEnabled === false) ? 'disable' : undefined
+}
+
+/** The user the record matches: the first matching attribute, by precedence, that finds one. */
+function findMatch (mapped: MappedUser, index: DirectoryIndex): { user: EntraUserRecord, attribute: string, value: string } | undefined {
+  for (const { attribute, value } of mapped.matchKeys) {
+    const user = attribute === 'employeeId' ? index.byEmployeeId(value) : attribute === 'userPrincipalName' ? index.holderOfUpn(value) : index.holderOfMailNickname(value)
+    if (user !== undefined) return { user, attribute, value }
+  }
+  return undefined
+}
+
+function describeMatch (mapped: MappedUser, match: { attribute: string, value: string } | undefined, live: boolean): string {
+  if (match !== undefined) return live ? `Matched a user with ${match.attribute} '${match.value}'.` : `Matched a deleted user with ${match.attribute} '${match.value}'.`
+  if (mapped.matchKeys.length === 0) return 'The record has no value for a matching attribute.'
+  return `No user with ${mapped.matchKeys.map(key => `${key.attribute} '${key.value}'`).join(' or ')} exists.`
+}
+
+function skipOutOfScope (outcome: OperationOutcome, existing: EntraUserRecord | undefined, live: boolean): undefined {
+  outcome.action = 'other'
+  outcome.status = 'skipped'
+  outcome.targetId = live ? existing!.id : null
+  outcome.targetDisplayName = live ? existing!.displayName : null
+  outcome.reason = live
+    ? (existing!.accountEnabled ? 'The record is out of scope; the user is kept as it is (skipOutOfScopeDeletions).' : 'The record is out of scope; the user is already disabled.')
+    : 'The record is out of the job\'s scope; no user was created.'
+  outcome.steps.push(step('EntryExportSkipped', 'export', 'skipped', 'Out of scope: nothing was written.'))
+  return undefined
+}
+
+/** A user provisioned earlier whose record fell out of scope is disabled, as Entra deprovisions it. */
+function disableOutOfScope (existing: EntraUserRecord, outcome: OperationOutcome, context: ApplyContext): EntraUserRecord {
+  const candidate: EntraUserRecord = { ...existing, accountEnabled: false, lastModifiedAt: context.now }
+  outcome.action = 'disable'
+  outcome.modifiedProperties = [{ displayName: 'accountEnabled', oldValue: 'true', newValue: 'false' }]
+  succeed(outcome, candidate, 'EntryExportUpdate', 'Disabled the user: its record is out of the job\'s scope.')
+  return candidate
+}
+
+/** Values that came through Redact are written, but never shown in the log. */
+function hideRedacted (outcome: OperationOutcome, mapped: MappedUser): void {
+  if (mapped.redacted.length === 0) return
+  for (const property of outcome.modifiedProperties) {
+    if (!(mapped.redacted as string[]).includes(property.displayName)) continue
+    if (property.newValue !== null) property.newValue = '[Redacted]'
+    if (property.oldValue !== null) property.oldValue = '[Redacted]'
+  }
 }
 
 function stage (outcome: OperationOutcome, existing: EntraUserRecord, action: 'delete' | 'disable'): void {
@@ -135,7 +199,8 @@ function stage (outcome: OperationOutcome, existing: EntraUserRecord, action: 'd
 function create (previous: EntraUserRecord | undefined, mapped: MappedUser, outcome: OperationOutcome, index: DirectoryIndex, context: ApplyContext): EntraUserRecord | undefined {
   // A soft-deleted user sent again is restored, keeping its object id.
   const base = previous ?? blankUser(context)
-  const candidate: EntraUserRecord = { ...base, ...mapped.attributes, deletedAt: null, lastModifiedAt: context.now }
+  const candidate: EntraUserRecord = { ...base, ...mapped.onCreate, ...mapped.attributes, deletedAt: null, lastModifiedAt: context.now }
+  fillEmpty(candidate, mapped)
   outcome.action = previous === undefined ? 'create' : 'update'
   const missing = missingOnCreate(candidate)
   if (missing.length > 0) {
@@ -153,6 +218,7 @@ function create (previous: EntraUserRecord | undefined, mapped: MappedUser, outc
 
 function update (existing: EntraUserRecord, mapped: MappedUser, outcome: OperationOutcome, index: DirectoryIndex, context: ApplyContext): EntraUserRecord | undefined {
   const candidate: EntraUserRecord = { ...existing, ...mapped.attributes }
+  fillEmpty(candidate, mapped)
   const modified = diff(existing, candidate)
   const managerChanges = mapped.managerExternalId !== undefined && mapped.managerExternalId !== existing.managerExternalId
   outcome.action = existing.accountEnabled && candidate.accountEnabled === false ? 'disable' : 'update'
@@ -183,7 +249,7 @@ function softDelete (existing: EntraUserRecord, outcome: OperationOutcome, conte
 function skipDelete (outcome: OperationOutcome, op: BulkOperation): undefined {
   outcome.action = 'delete'
   outcome.status = 'skipped'
-  outcome.reason = `No user with employeeId '${op.data.externalId}' exists (or it is already deleted); nothing to delete.`
+  outcome.reason = `No user matches '${op.data.externalId}' (or it is already deleted); nothing to delete.`
   outcome.steps.push(step('EntryExportSkipped', 'export', 'skipped', 'Nothing to delete.'))
   return undefined
 }
@@ -218,6 +284,14 @@ function linkManager (user: EntraUserRecord, mapped: MappedUser, index: Director
   if (user.managerId === null) {
     outcome.steps.push(step('EntryReferenceResolution', 'referenceResolution', 'warning',
       `Manager '${mapped.managerExternalId}' is not provisioned yet; the link is made as soon as it arrives.`))
+  }
+}
+
+/** None mappings: their default value goes into a target that is empty. */
+function fillEmpty (candidate: EntraUserRecord, mapped: MappedUser): void {
+  for (const [attribute, value] of Object.entries(mapped.whenEmpty) as Array<[EntraAttributeName, unknown]>) {
+    const current = candidate[attribute]
+    if (current === null || current === '' || (Array.isArray(current) && current.length === 0)) (candidate as unknown as Record<string, unknown>)[attribute] = value
   }
 }
 

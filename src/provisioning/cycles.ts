@@ -16,6 +16,8 @@ export interface CycleState {
   servicePrincipalId: string
   /** The job's status when the batch locked it: only an Active job's batch may proceed. */
   statusCode: string
+  /** The version of the job's schema the batch maps with (it cannot change while the batch holds the job). */
+  schemaVersion: number
 }
 
 /**
@@ -24,9 +26,9 @@ export interface CycleState {
  */
 export async function enterCycle (client: DbClient, jobId: string): Promise<CycleState> {
   const { rows: [job] } = await client.query(
-    `SELECT j.current_cycle_id, j.cycle_ended_at, j.status_code, j.settings, j.quarantine, j.service_principal_id, c.deletes, c.evaluated, c.failures
+    `SELECT j.current_cycle_id, j.cycle_ended_at, j.status_code, j.schema_version, j.settings, j.quarantine, j.service_principal_id, c.deletes, c.evaluated, c.failures
      FROM sync_jobs j LEFT JOIN sync_cycles c ON c.id = j.current_cycle_id WHERE j.id = $1 FOR NO KEY UPDATE OF j`, [jobId])
-  const common = { settings: withDefaults(job.settings), quarantine: job.quarantine ?? null, servicePrincipalId: job.service_principal_id, statusCode: job.status_code as string }
+  const common = { settings: withDefaults(job.settings), quarantine: job.quarantine ?? null, servicePrincipalId: job.service_principal_id, statusCode: job.status_code as string, schemaVersion: job.schema_version as number }
   if (job.current_cycle_id !== null && job.cycle_ended_at === null) {
     // A cycle begun before cycles were recorded has no row yet; it gets one now.
     if (job.deletes === null) await client.query('INSERT INTO sync_cycles (id, job_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [job.current_cycle_id, jobId])

@@ -1,5 +1,6 @@
 import { validateBulkRequest } from '../ingest/validate-bulk-request.js'
 import { applyMappings } from '../mapping/apply-mappings.js'
+import type { CompiledSchema, MappingContext } from '../mapping/compiled-schema.js'
 import type { BulkOperation } from '../scim/types.js'
 import type { PreparedOperation } from './apply-operations.js'
 
@@ -9,14 +10,22 @@ import type { PreparedOperation } from './apply-operations.js'
  * while the previous batch is in PostgreSQL.
  */
 export interface PreparedRequest {
+  /** The schema version the operations were mapped with: a request prepared with another is prepared again. */
+  schemaVersion: number
   operations: PreparedOperation[]
 }
 
-export function prepareRequest (payload: string): PreparedRequest {
+/** What mapping a request needs besides the request: the job's schema and its directory's facts. */
+export interface Preparation {
+  schema: CompiledSchema
+  context: MappingContext
+}
+
+export function prepareRequest (payload: string, preparation: Preparation): PreparedRequest {
   const validation = validateBulkRequest(JSON.parse(payload))
   // Accepted requests were validated; a failure here means the rules changed since.
   if (!validation.ok) throw new Error(`stored request no longer validates: ${validation.errors[0]?.message ?? 'unknown'}`)
-  return { operations: mapOperations(validation.request.operations) }
+  return { schemaVersion: preparation.schema.version, operations: mapOperations(validation.request.operations, preparation) }
 }
 
 /** What failure entries need of an operation. */
@@ -66,7 +75,7 @@ function isObject (value: unknown): value is Record<string, unknown> {
 }
 
 /** bulkId references are scoped to their request (RFC 7644 §3.7.2). */
-function mapOperations (operations: BulkOperation[]): PreparedOperation[] {
+function mapOperations (operations: BulkOperation[], { schema, context }: Preparation): PreparedOperation[] {
   const externalIdByBulkId = new Map<string, string>()
   for (const op of operations) {
     if (op.bulkId !== undefined && !externalIdByBulkId.has(op.bulkId)) externalIdByBulkId.set(op.bulkId, op.data.externalId)
@@ -75,6 +84,6 @@ function mapOperations (operations: BulkOperation[]): PreparedOperation[] {
     // Once mapped, only the identity of the source user is read again (matching, the log);
     // the rest of its SCIM document is let go, so a batch prepared ahead holds little memory.
     op: { ...op, data: { externalId: op.data.externalId, displayName: op.data.displayName } },
-    mapped: applyMappings(op.data, bulkId => externalIdByBulkId.get(bulkId))
+    mapped: applyMappings(op.data as unknown as Record<string, unknown>, schema, context, bulkId => externalIdByBulkId.get(bulkId))
   }))
 }

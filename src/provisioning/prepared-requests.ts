@@ -1,4 +1,4 @@
-import { prepareRequest, type PreparedRequest } from './prepare-request.js'
+import { prepareRequest, type Preparation, type PreparedRequest } from './prepare-request.js'
 
 type Entry =
   | { state: 'read', payload: string }
@@ -12,6 +12,13 @@ type Entry =
  */
 export class PreparedRequests {
   private readonly entries = new Map<string, Entry>()
+  /** The job's schema as the last batch saw it: what payloads read ahead are mapped with. */
+  private preparation?: Preparation
+
+  /** Set by each batch before anything is prepared: a schema saved since is picked up here. */
+  use (preparation: Preparation): void {
+    this.preparation = preparation
+  }
 
   ids (): string[] {
     return [...this.entries.keys()]
@@ -33,22 +40,26 @@ export class PreparedRequests {
    * taken, as it would have failed unprepared.
    */
   prepareWaiting (): void {
+    const preparation = this.preparation
+    if (preparation === undefined) return
     for (const [id, entry] of this.entries) {
       if (entry.state !== 'read') continue
       try {
-        this.entries.set(id, { state: 'prepared', request: prepareRequest(entry.payload) })
+        this.entries.set(id, { state: 'prepared', request: prepareRequest(entry.payload, preparation) })
       } catch (error) {
         this.entries.set(id, { state: 'failed', error })
       }
     }
   }
 
-  take (requestId: string): PreparedRequest | undefined {
+  /** The request prepared with `preparation`'s schema; one prepared with an older schema is let go (undefined). */
+  take (requestId: string, preparation: Preparation): PreparedRequest | undefined {
     const entry = this.entries.get(requestId)
     this.entries.delete(requestId)
     if (entry === undefined) return undefined
     if (entry.state === 'failed') throw entry.error
-    return entry.state === 'prepared' ? entry.request : prepareRequest(entry.payload)
+    if (entry.state === 'read') return prepareRequest(entry.payload, preparation)
+    return entry.request.schemaVersion === preparation.schema.version ? entry.request : undefined
   }
 
   /** Keeps only the given requests' entries (the next batch's); the rest are let go. */

@@ -8,7 +8,8 @@ import { endCycleIfIdle, enterCycle, recordCycleProgress, type CycleState } from
 import { enqueueFailureDigestIfDue } from './failure-digest.js'
 import { quarantineJob } from '../jobs/quarantine-job.js'
 import type { OperationOutcome } from './outcome.js'
-import { prepareRequest, readOperations } from './prepare-request.js'
+import { prepareRequest, readOperations, type Preparation } from './prepare-request.js'
+import { compiledSchemaFor } from '../jobs/job-schema-repository.js'
 import type { PreparedRequests } from './prepared-requests.js'
 
 /** After this many attempts a request is completed with every operation failed, so the job's queue moves on. */
@@ -148,12 +149,15 @@ async function applyRequests (client: DbClient, batch: ClaimedBatch, cycle: Cycl
   const entries: LogEntry[] = []
   const operations: PreparedOperation[] = []
   const requestOfOperation: string[] = []
+  const preparation: Preparation = { schema: await compiledSchemaFor(client, batch.jobId, cycle.schemaVersion), context: { defaultDomain: batch.domains[0] } }
+  options.prepared?.use(preparation)
   for (const request of batch.requests) {
     if (request.attempts > MAX_ATTEMPTS) {
       for (const outcome of failEverything(request)) entries.push({ requestId: request.id, outcome })
       continue
     }
-    const prepared = request.payload !== null ? prepareRequest(request.payload) : options.prepared?.take(request.id) ?? prepareRequest(await readPayload(client, request.id))
+    const prepared = (request.payload === null ? options.prepared?.take(request.id, preparation) : undefined) ??
+      prepareRequest(request.payload ?? await readPayload(client, request.id), preparation)
     for (const operation of prepared.operations) {
       operations.push(operation)
       requestOfOperation.push(request.id)
@@ -164,7 +168,7 @@ async function applyRequests (client: DbClient, batch: ClaimedBatch, cycle: Cycl
   const loaded = await loadUsersForRequest(client, batch.directoryId, keys.employeeIds, keys.upns, keys.nicknames)
   const { settings } = cycle
   const deleteAllowance = settings.deleteThresholdEnabled ? Math.max(0, settings.deleteThreshold - cycle.deletes) : Infinity
-  const result = applyOperations(operations, loaded, { jobId: batch.jobId, verifiedDomains: batch.domains, now: new Date(), deleteAllowance })
+  const result = applyOperations(operations, loaded, { jobId: batch.jobId, verifiedDomains: batch.domains, now: new Date(), deleteAllowance, skipOutOfScopeDeletions: settings.skipOutOfScopeDeletions })
   result.outcomes.forEach((outcome, index) => entries.push({ requestId: requestOfOperation[index]!, outcome }))
   await stageOperations(client, batch.jobId, result.staged.map(staged => ({
     requestId: requestOfOperation[staged.position]!,
@@ -248,11 +252,17 @@ function lookupKeys (operations: PreparedOperation[]): { employeeIds: string[], 
   const employeeIds = new Set<string>()
   const upns = new Set<string>()
   const nicknames = new Set<string>()
-  for (const { op, mapped } of operations) {
-    employeeIds.add(op.data.externalId)
+  for (const { mapped } of operations) {
+    for (const key of mapped.matchKeys) {
+      if (key.attribute === 'employeeId') employeeIds.add(key.value)
+      else (key.attribute === 'userPrincipalName' ? upns : nicknames).add(key.value.toLowerCase())
+    }
     if (mapped.managerExternalId !== undefined) employeeIds.add(mapped.managerExternalId)
-    if (typeof mapped.attributes.userPrincipalName === 'string') upns.add(mapped.attributes.userPrincipalName.toLowerCase())
-    if (typeof mapped.attributes.mailNickname === 'string') nicknames.add(mapped.attributes.mailNickname.toLowerCase())
+    for (const values of [mapped.attributes, mapped.onCreate, mapped.whenEmpty]) {
+      if (typeof values.employeeId === 'string') employeeIds.add(values.employeeId)
+      if (typeof values.userPrincipalName === 'string') upns.add(values.userPrincipalName.toLowerCase())
+      if (typeof values.mailNickname === 'string') nicknames.add(values.mailNickname.toLowerCase())
+    }
   }
   return { employeeIds: [...employeeIds], upns: [...upns], nicknames: [...nicknames] }
 }

@@ -3,6 +3,8 @@ import { randomUUID } from 'node:crypto'
 import { applyOperations, type ApplyContext, type PreparedOperation } from '../../src/provisioning/apply-operations.js'
 import { DirectoryIndex } from '../../src/provisioning/directory-index.js'
 import { applyMappings } from '../../src/mapping/apply-mappings.js'
+import { API2AAD_DEFAULT_SCHEMA } from '../../src/mapping/api2aad-defaults.js'
+import { compileSchema } from '../../src/mapping/compiled-schema.js'
 import { ENTRA_ATTRIBUTES, type EntraUserRecord } from '../../src/directory/entra/user.js'
 import type { BulkOperation } from '../../src/scim/types.js'
 
@@ -31,10 +33,12 @@ function record (employeeId: string, userPrincipalName: string, extra: Partial<E
 type Op = { method?: 'POST' | 'DELETE', bulkId?: string, data: Record<string, unknown> }
 
 /** What process-batch does before applyOperations: index the operations and map their data. */
+const DEFAULT_SCHEMA = compileSchema(API2AAD_DEFAULT_SCHEMA, 1)
+
 function prepare (ops: Op[]): PreparedOperation[] {
   const operations: BulkOperation[] = ops.map((op, index) => ({ index, method: op.method ?? 'POST', path: '/Users', data: op.data as any, ...(op.bulkId !== undefined ? { bulkId: op.bulkId } : {}) }))
   const byBulkId = new Map(operations.filter(op => op.bulkId !== undefined).map(op => [op.bulkId!, op.data.externalId]))
-  return operations.map(op => ({ op, mapped: applyMappings(op.data, id => byBulkId.get(id)) }))
+  return operations.map(op => ({ op, mapped: applyMappings(op.data as unknown as Record<string, unknown>, DEFAULT_SCHEMA, {}, id => byBulkId.get(id)) }))
 }
 
 const upsert = (externalId: string, userName?: string, extra: Record<string, unknown> = {}): Op =>

@@ -1,6 +1,8 @@
 import t from 'tap'
 import { createPool } from '../../src/db/pool.js'
 import { setStatus } from '../../src/jobs/repository.js'
+import { API2AAD_DEFAULT_SCHEMA } from '../../src/mapping/api2aad-defaults.js'
+import { compileSchema } from '../../src/mapping/compiled-schema.js'
 import { PreparedRequests } from '../../src/provisioning/prepared-requests.js'
 import { BATCH_OPERATIONS, processPendingRequests } from '../../src/provisioning/process-pending.js'
 import { buildService, bulkRequest, createJob, scimUser, upload } from '../helpers/service.js'
@@ -33,11 +35,22 @@ t.test('the next batch prepared during one call is taken by the next call', asyn
 
 t.test('a payload that cannot be prepared fails when taken, not when prepared ahead', async t => {
   const prepared = new PreparedRequests()
+  const preparation = { schema: compileSchema(API2AAD_DEFAULT_SCHEMA, 1), context: {} }
+  prepared.use(preparation)
   prepared.add('good', JSON.stringify(bulkRequest([scimUser('g1')])))
   prepared.add('bad', '{"schemas": [')
   t.doesNotThrow(() => prepared.prepareWaiting(), 'preparing ahead never throws')
-  t.equal(prepared.take('good')?.operations.length, 1)
-  t.throws(() => prepared.take('bad'), SyntaxError, 'the parse error surfaces with its batch')
-  t.equal(prepared.take('bad'), undefined, 'and is gone once taken')
-  t.equal(prepared.take('never added'), undefined)
+  t.equal(prepared.take('good', preparation)?.operations.length, 1)
+  t.throws(() => prepared.take('bad', preparation), SyntaxError, 'the parse error surfaces with its batch')
+  t.equal(prepared.take('bad', preparation), undefined, 'and is gone once taken')
+  t.equal(prepared.take('never added', preparation), undefined)
+})
+
+t.test('a request prepared with an older schema version is not used', async t => {
+  const prepared = new PreparedRequests()
+  const older = { schema: compileSchema(API2AAD_DEFAULT_SCHEMA, 1), context: {} }
+  prepared.use(older)
+  prepared.add('r', JSON.stringify(bulkRequest([scimUser('g1')])))
+  prepared.prepareWaiting()
+  t.equal(prepared.take('r', { schema: compileSchema(API2AAD_DEFAULT_SCHEMA, 2), context: {} }), undefined, 'the batch prepares it again with the schema it holds')
 })

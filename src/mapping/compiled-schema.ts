@@ -1,0 +1,84 @@
+import { compileExpression, type EvaluationInput } from '../expressions/evaluate.js'
+import { ExpressionError } from '../expressions/syntax.js'
+import type { Value } from '../expressions/values.js'
+import { toValue } from './source-values.js'
+import { compileAttributePath, type AttributeReader } from './attribute-path.js'
+import type { FlowType, JobSchema, MappingTarget, MappingType } from './job-schema.js'
+import { compileScope, type ScopePredicate } from './scope.js'
+
+/** What a mapping computes for one user: a value, or undefined when nothing flows. */
+export type MappingResult = { value: Value, redacted: boolean } | undefined
+
+export interface CompiledMapping {
+  target: MappingTarget
+  mappingType: MappingType
+  flowType: FlowType
+  defaultValue: string | null
+  matchingPriority: number
+  /** Throws ExpressionError when an expression cannot be evaluated for this user. */
+  produce: (user: Record<string, unknown>, context: MappingContext) => MappingResult
+}
+
+export interface MappingContext {
+  defaultDomain?: string
+  now?: () => Date
+}
+
+/** A job schema made ready to run: paths and expressions parsed once per schema version. */
+export interface CompiledSchema {
+  version: number
+  mappings: CompiledMapping[]
+  /** Matching targets by precedence. */
+  matching: MappingTarget[]
+  inScope: ScopePredicate | null
+}
+
+const readers = new Map<string, AttributeReader>()
+
+/** Attribute paths read by expressions are parsed once, whatever schema names them. */
+function readerFor (path: string): AttributeReader {
+  let reader = readers.get(path)
+  if (reader === undefined) {
+    reader = compileAttributePath(path)
+    if (readers.size < 10_000) readers.set(path, reader)
+  }
+  return reader
+}
+
+/** Compiles a schema already checked by validateJobSchema; throws if it was not. */
+export function compileSchema (schema: JobSchema, version: number): CompiledSchema {
+  const mappings = schema.attributeMappings.map((mapping): CompiledMapping => {
+    const base = { target: mapping.targetAttributeName, mappingType: mapping.mappingType, flowType: mapping.flowType, defaultValue: mapping.defaultValue, matchingPriority: mapping.matchingPriority }
+    switch (mapping.mappingType) {
+      case 'None':
+        return { ...base, produce: () => undefined }
+      case 'Constant': {
+        const value = mapping.source?.name ?? null
+        return { ...base, produce: () => ({ value, redacted: false }) }
+      }
+      case 'Direct': {
+        const read = readerFor(mapping.source!.name!)
+        return { ...base, produce: user => ({ value: toValue(read(user)), redacted: false }) }
+      }
+      case 'Expression': {
+        const expression = compileExpression(mapping.source!.expression!)
+        return {
+          ...base,
+          produce: (user, context) => {
+            const input: EvaluationInput = {
+              read: name => toValue(readerFor(name)(user)),
+              defaultDomain: context.defaultDomain,
+              now: context.now,
+              isUnique: () => { throw new ExpressionError(1, 'SelectUniqueValue is evaluated against the directory only in parseExpression so far') }
+            }
+            const result = expression.evaluate(input)
+            return result.flow ? { value: result.value, redacted: result.redacted } : undefined
+          }
+        }
+      }
+    }
+  })
+  const matching = mappings.filter(mapping => mapping.matchingPriority > 0)
+    .sort((a, b) => a.matchingPriority - b.matchingPriority).map(mapping => mapping.target)
+  return { version, mappings, matching, inScope: schema.scope === null ? null : compileScope(schema.scope) }
+}
