@@ -6,7 +6,8 @@
  *   1. acceptance of 50-user requests (job paused, durable commit only)
  *   2. end to end: 100,000 new users in 1,000-user requests (and 20,000 in 50-user ones)
  *   3. idle accept→commit latency of single-user requests
- *   4. peak RSS of the API and the worker
+ *   4. what evaluating the default attribute mappings costs per user
+ *   5. peak RSS of the API and the worker
  *
  * Environment: BENCH_DATABASE_URL (admin URL, default postgres://postgres@127.0.0.1:5432/postgres),
  * BENCH_REDIS_URL (default redis://127.0.0.1:6379; unreachable → BullMQ on PostgreSQL),
@@ -23,6 +24,7 @@ import { ALL_ROLES, mintToken } from '../src/auth/mint-token.js'
 import { ApiClient } from './bench/api-client.js'
 import { assertLoopback, createBenchDatabase, deleteRedisPrefix, dropBenchDatabase, redisReachable, redisServerPid, serverSettings, BENCH_DATABASE } from './bench/infra.js'
 import { measureAcceptance, measureEndToEnd, measureIdleLatency, type AcceptanceResult, type Context, type EndToEndResult, type IdleLatencyResult } from './bench/measure.js'
+import { measureMappingCost, type MappingCost } from './bench/mapping-cost.js'
 import { averageBytesPerUser, bulkBodies } from './bench/payloads.js'
 import { buildService, CpuMeter, findFreePort, loadAverage, MemorySampler, startRole, stopRole, waitForReady, type ServiceProcess } from './bench/processes.js'
 
@@ -43,7 +45,7 @@ const PLAN = {
   entraRequests: { users: QUICK ? 5_000 : 20_000, usersPerRequest: 50, connections: 4, timeoutS: QUICK ? 40 : 60 },
   idle: { requests: QUICK ? 60 : 300, warmup: 5, pauseMs: 20, clientEvery: 6, timeoutS: 45 }
 }
-const TARGETS = { acceptedReqPerS: 600, acceptedUsersPerS: 30_000, committedUsersPerS: 10_000, idleP99Ms: 50, apiRssMb: 200, workerRssMb: 250 }
+const TARGETS = { acceptedReqPerS: 600, acceptedUsersPerS: 30_000, committedUsersPerS: 10_000, idleP99Ms: 50, apiRssMb: 200, workerRssMb: 250, mappingMicrosecondsPerUser: 20 }
 
 const startedAt = Date.now()
 const log = (line: string): void => { process.stdout.write(`${line}\n`) }
@@ -89,6 +91,7 @@ interface Results {
   acceptance: AcceptanceResult
   endToEnd: { bigRequests: EndToEndResult, entraRequests?: EndToEndResult }
   idleLatency: IdleLatencyResult
+  mapping: MappingCost
   memory: Record<string, { sampledMaxRssMb: number, vmHwmMb: number, currentRssMb: number }>
   /** Peak sampled RSS (MB) of each process during each phase. */
   memoryByPhase: Record<string, Record<string, number>>
@@ -214,7 +217,11 @@ async function main (): Promise<void> {
   memoryByPhase.idle = sampler.phasePeak()
   log(`  accept→commit p50 ${idleResult.serverP50Ms} ms, p99 ${idleResult.serverP99Ms} ms (server); client POST→completed p50 ${idleResult.clientP50Ms} ms, p99 ${idleResult.clientP99Ms} ms (${idleResult.clientSamples} samples)`)
 
-  // 4. Memory.
+  // 4. The mapping engine's share, in this process (the service is idle by now).
+  const mapping = measureMappingCost()
+  log(`\n[4] mapping: the default API2AAD schema evaluated for ${mapping.users} users: ${mapping.microsecondsPerUser} µs per user`)
+
+  // 5. Memory.
   const memory = sampler.peaks()
   const peak = (name: string): number => Math.max(memory[name]!.vmHwmMb, memory[name]!.sampledMaxRssMb)
 
@@ -227,6 +234,7 @@ async function main (): Promise<void> {
       : []),
     { goal: 'idle accept→commit p99, server (ms)', value: idleResult.serverP99Ms, target: `<= ${TARGETS.idleP99Ms}`, pass: idleResult.serverP99Ms <= TARGETS.idleP99Ms },
     { goal: 'idle POST→completed p99, client (ms)', value: idleResult.clientP99Ms, target: `<= ${TARGETS.idleP99Ms}`, pass: idleResult.clientP99Ms <= TARGETS.idleP99Ms },
+    { goal: 'default mappings µs/user', value: mapping.microsecondsPerUser, target: `<= ${TARGETS.mappingMicrosecondsPerUser}`, pass: mapping.microsecondsPerUser <= TARGETS.mappingMicrosecondsPerUser },
     { goal: 'API peak RSS (MB)', value: peak('api'), target: `<= ${TARGETS.apiRssMb}`, pass: peak('api') <= TARGETS.apiRssMb },
     { goal: 'worker peak RSS (MB)', value: peak('worker'), target: `<= ${TARGETS.workerRssMb}`, pass: peak('worker') <= TARGETS.workerRssMb }
   ]
@@ -245,6 +253,7 @@ async function main (): Promise<void> {
     acceptance,
     endToEnd: { bigRequests: bigResult, ...(entraResult !== undefined ? { entraRequests: entraResult } : {}) },
     idleLatency: idleResult,
+    mapping,
     memory,
     memoryByPhase,
     checks

@@ -16,6 +16,8 @@ export interface MappedUser {
   matchKeys: Array<{ attribute: MatchableAttribute, value: string }>
   /** The manager's externalId (bulkId references already resolved), absent when the source sent none. */
   managerExternalId?: string
+  /** SelectUniqueValue mappings: the first candidate no other user holds is written (on create only when add-only). */
+  unique: Array<{ target: 'userPrincipalName' | 'mailNickname', candidates: string[], onCreateOnly: boolean }>
   /** Targets whose values came through Redact: the log shows them hidden. */
   redacted: EntraAttributeName[]
   /** Out of the job's scoping filter: not provisioned (and disabled if provisioned before). */
@@ -31,7 +33,7 @@ export interface MappedUser {
  * externalId of that operation.
  */
 export function applyMappings (user: Record<string, unknown>, schema: CompiledSchema, context: MappingContext, resolveBulkId: (bulkId: string) => string | undefined): MappedUser {
-  const mapped: MappedUser = { attributes: {}, onCreate: {}, whenEmpty: {}, matchKeys: [], redacted: [], outOfScope: schema.inScope !== null && !schema.inScope(user) }
+  const mapped: MappedUser = { attributes: {}, onCreate: {}, whenEmpty: {}, matchKeys: [], unique: [], redacted: [], outOfScope: schema.inScope !== null && !schema.inScope(user) }
   const flowing = new Map<string, Value>()
   for (const mapping of schema.mappings) {
     let result
@@ -40,6 +42,10 @@ export function applyMappings (user: Record<string, unknown>, schema: CompiledSc
     } catch (err) {
       if (!(err instanceof ExpressionError)) throw err
       mapped.error ??= { target: mapping.target, reason: `the mapping of ${mapping.target} could not be evaluated, ${err.message}` }
+      continue
+    }
+    if (result?.candidates !== undefined) {
+      mapped.unique.push({ target: mapping.target as 'userPrincipalName' | 'mailNickname', candidates: result.candidates, onCreateOnly: mapping.flowType === 'ObjectAddOnly' })
       continue
     }
     const value = result === undefined || isEmpty(result.value) ? null : result.value

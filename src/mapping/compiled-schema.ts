@@ -6,8 +6,12 @@ import { compileAttributePath, type AttributeReader } from './attribute-path.js'
 import type { FlowType, JobSchema, MappingTarget, MappingType } from './job-schema.js'
 import { compileScope, type ScopePredicate } from './scope.js'
 
-/** What a mapping computes for one user: a value, or undefined when nothing flows. */
-export type MappingResult = { value: Value, redacted: boolean } | undefined
+/**
+ * What a mapping computes for one user: a value, or undefined when nothing flows. A
+ * SelectUniqueValue mapping gives its candidates instead, in order: which one is free is
+ * known only against the directory, when the operation is applied.
+ */
+export type MappingResult = { value: Value, redacted: boolean, candidates?: string[] } | undefined
 
 export interface CompiledMapping {
   target: MappingTarget
@@ -62,14 +66,23 @@ export function compileSchema (schema: JobSchema, version: number): CompiledSche
       }
       case 'Expression': {
         const expression = compileExpression(mapping.source!.expression!)
+        const selectsUnique = expression.tree.type === 'Function' && expression.tree.name === 'SelectUniqueValue'
         return {
           ...base,
           produce: (user, context) => {
+            const candidates: string[] = []
             const input: EvaluationInput = {
               read: name => toValue(readerFor(name)(user)),
               defaultDomain: context.defaultDomain,
               now: context.now,
-              isUnique: () => { throw new ExpressionError(1, 'SelectUniqueValue is evaluated against the directory only in parseExpression so far') }
+              // Every candidate is gathered (none is taken yet); the directory decides later.
+              isUnique: candidate => { candidates.push(candidate); return false }
+            }
+            if (selectsUnique) {
+              try { expression.evaluate(input) } catch (err) {
+                if (!(err instanceof ExpressionError) || candidates.length === 0) throw err
+              }
+              return { value: null, redacted: false, candidates }
             }
             const result = expression.evaluate(input)
             return result.flow ? { value: result.value, redacted: result.redacted } : undefined

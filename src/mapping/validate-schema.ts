@@ -16,6 +16,7 @@ export interface SchemaProblem {
 }
 
 const TARGETS = new Set<string>([...ENTRA_ATTRIBUTES, 'manager'])
+const UNIQUE_TARGETS: string[] = ['userPrincipalName', 'mailNickname']
 const EXTENSION_URN = /^urn:[A-Za-z0-9][A-Za-z0-9-]{0,31}:[!-~]+$/
 const ATTRIBUTE_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,127}$/
 
@@ -78,8 +79,8 @@ function checkSource (mapping: AttributeMappingDefinition, extensions: Extension
       if (source?.expression == null || source.expression === '') { report('/source/expression', 'an Expression mapping carries its text in source.expression'); return }
       try {
         const compiled = compileExpression(source.expression)
-        if (compiled.tree.type === 'Function' && compiled.tree.name === 'SelectUniqueValue') {
-          report('/source/expression', 'SelectUniqueValue is not available in saved mappings yet (it is in parseExpression); generate the value with other functions for now', compiled.tree.position)
+        if (compiled.tree.type === 'Function' && compiled.tree.name === 'SelectUniqueValue' && !UNIQUE_TARGETS.includes(mapping.targetAttributeName)) {
+          report('/source/expression', `SelectUniqueValue picks a value no other user holds, for an attribute the directory keeps unique: ${UNIQUE_TARGETS.join(' or ')}`, compiled.tree.position)
         }
         for (const attribute of attributesOf(compiled.tree)) {
           const unknown = unknownSourceReason(attribute.name, extensions)

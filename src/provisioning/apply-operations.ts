@@ -201,6 +201,7 @@ function create (previous: EntraUserRecord | undefined, mapped: MappedUser, outc
   const base = previous ?? blankUser(context)
   const candidate: EntraUserRecord = { ...base, ...mapped.onCreate, ...mapped.attributes, deletedAt: null, lastModifiedAt: context.now }
   fillEmpty(candidate, mapped)
+  if (!pickUniqueValues(candidate, mapped, index, outcome, true)) return undefined
   outcome.action = previous === undefined ? 'create' : 'update'
   const missing = missingOnCreate(candidate)
   if (missing.length > 0) {
@@ -219,6 +220,7 @@ function create (previous: EntraUserRecord | undefined, mapped: MappedUser, outc
 function update (existing: EntraUserRecord, mapped: MappedUser, outcome: OperationOutcome, index: DirectoryIndex, context: ApplyContext): EntraUserRecord | undefined {
   const candidate: EntraUserRecord = { ...existing, ...mapped.attributes }
   fillEmpty(candidate, mapped)
+  if (!pickUniqueValues(candidate, mapped, index, outcome, false)) return undefined
   const modified = diff(existing, candidate)
   const managerChanges = mapped.managerExternalId !== undefined && mapped.managerExternalId !== existing.managerExternalId
   outcome.action = existing.accountEnabled && candidate.accountEnabled === false ? 'disable' : 'update'
@@ -285,6 +287,24 @@ function linkManager (user: EntraUserRecord, mapped: MappedUser, index: Director
     outcome.steps.push(step('EntryReferenceResolution', 'referenceResolution', 'warning',
       `Manager '${mapped.managerExternalId}' is not provisioned yet; the link is made as soon as it arrives.`))
   }
+}
+
+/**
+ * SelectUniqueValue: the first candidate that no other live user holds (in the directory or
+ * earlier in this batch). A user keeps a value it already holds.
+ */
+function pickUniqueValues (candidate: EntraUserRecord, mapped: MappedUser, index: DirectoryIndex, outcome: OperationOutcome, creating: boolean): boolean {
+  for (const { target, candidates, onCreateOnly } of mapped.unique) {
+    if (onCreateOnly && !creating) continue
+    const holderOf = (value: string): EntraUserRecord | undefined => target === 'userPrincipalName' ? index.holderOfUpn(value) : index.holderOfMailNickname(value)
+    const free = candidates.find(value => { const holder = holderOf(value); return holder === undefined || holder.id === candidate.id })
+    if (free === undefined) {
+      fail(outcome, 'EntryConflict', `SelectUniqueValue for ${target}: every candidate is already taken (${candidates.map(value => `'${value}'`).join(', ')}).`)
+      return false
+    }
+    candidate[target] = free
+  }
+  return true
 }
 
 /** None mappings: their default value goes into a target that is empty. */

@@ -258,6 +258,9 @@ function lookupKeys (operations: PreparedOperation[]): { employeeIds: string[], 
       else (key.attribute === 'userPrincipalName' ? upns : nicknames).add(key.value.toLowerCase())
     }
     if (mapped.managerExternalId !== undefined) employeeIds.add(mapped.managerExternalId)
+    for (const { target, candidates } of mapped.unique) {
+      for (const candidate of candidates) (target === 'userPrincipalName' ? upns : nicknames).add(candidate.toLowerCase())
+    }
     for (const values of [mapped.attributes, mapped.onCreate, mapped.whenEmpty]) {
       if (typeof values.employeeId === 'string') employeeIds.add(values.employeeId)
       if (typeof values.userPrincipalName === 'string') upns.add(values.userPrincipalName.toLowerCase())

@@ -182,3 +182,25 @@ t.test('a mapping that cannot be evaluated for a record fails that operation onl
   t.match(status.operations[1].reason ?? status.operations[1].errorMessage ?? '', /jobTitle/)
   t.equal((await userByEmployeeId(app, job, 'E1')).jobTitle, '2026-01-31')
 })
+
+t.test('SelectUniqueValue picks the first candidate no other user holds, in the directory or earlier in the batch', async t => {
+  const job = await createJob(app)
+  await withMappings(job, [expression('SelectUniqueValue(Join("", ToLower([name.givenName]), "@contoso.com"), Join("", ToLower([name.givenName]), ".", ToLower([name.familyName]), "@contoso.com"))', 'userPrincipalName')])
+  const first = await run(app, job, [post(person('U1')), post(person('U2')), post(person('U3'))])
+  t.strictSame(outcomes(first).map(o => o[2]), ['success', 'success', 'success'])
+  t.equal((await userByEmployeeId(app, job, 'U1')).userPrincipalName, 'ada@contoso.com')
+  t.equal((await userByEmployeeId(app, job, 'U2')).userPrincipalName, 'ada.u2@contoso.com', 'the first candidate was taken earlier in the same request')
+  t.equal((await userByEmployeeId(app, job, 'U3')).userPrincipalName, 'ada.u3@contoso.com')
+
+  const again = await run(app, job, [post(person('U1', { title: 'Lead' }))])
+  t.strictSame(outcomes(again), [['U1', 'update', 'success', null]])
+  t.equal((await userByEmployeeId(app, job, 'U1')).userPrincipalName, 'ada@contoso.com', 'a user keeps the value it holds')
+
+  const clash = await run(app, job, [post({ ...person('U2'), externalId: 'U2-bis', userName: 'u2bis@contoso.com' })])
+  t.strictSame(outcomes(clash), [['U2-bis', 'other', 'failure', 'EntryConflict']], 'every candidate is held by someone else')
+  t.match(clash.operations[0].reason ?? '', /every candidate is already taken \('ada@contoso.com', 'ada.u2@contoso.com'\)/)
+
+  const refused = await putSchema(job, { ...(await getSchema(job)), attributeMappings: [direct('externalId', 'employeeId', { matchingPriority: 1 }), expression('SelectUniqueValue([userName], [displayName])', 'displayName')] })
+  t.equal(refused.statusCode, 400, 'only for attributes the directory keeps unique')
+  t.match(refused.body.error.details[0], { target: '/attributeMappings/1/source/expression', message: /userPrincipalName or mailNickname/ })
+})
