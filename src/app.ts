@@ -29,6 +29,7 @@ import jobSettingsRoutes from './http/routes/job-settings.js'
 import jobStatisticsRoutes from './http/routes/job-statistics.js'
 import jobSchemaRoutes from './http/routes/job-schema.js'
 import jobSchemaMappingRoutes from './http/routes/job-schema-mappings.js'
+import jobSchemaExtensionRoutes from './http/routes/job-schema-extensions.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -109,6 +110,7 @@ export async function buildApp (config: Config, dependencies: AppDependencies = 
       await scope.register(jobStatisticsRoutes)
       await scope.register(jobSchemaRoutes)
       await scope.register(jobSchemaMappingRoutes)
+      await scope.register(jobSchemaExtensionRoutes)
       await scope.register(bulkUploadStatusRoutes)
       await scope.register(bulkUploadRoutes)
       await scope.register(notificationRoutes)

@@ -2,6 +2,7 @@ import type { EntraAttributeName, EntraAttributeValues } from '../directory/entr
 import { ExpressionError } from '../expressions/syntax.js'
 import { text, truth, values, type Value } from '../expressions/values.js'
 import type { CompiledSchema, MappingContext } from './compiled-schema.js'
+import { checkExtensionData } from './extension-data.js'
 
 export type MatchableAttribute = 'employeeId' | 'userPrincipalName' | 'mailNickname'
 
@@ -22,8 +23,10 @@ export interface MappedUser {
   redacted: EntraAttributeName[]
   /** Out of the job's scoping filter: not provisioned (and disabled if provisioned before). */
   outOfScope: boolean
-  /** A mapping that could not be evaluated for this record: the operation fails with this. */
-  error?: { target: string, reason: string }
+  /** Custom extension attributes sent but not declared in the job's schema: accepted, not mapped, logged. */
+  ignoredAttributes: string[]
+  /** A mapping that could not be evaluated, or a declared attribute of the wrong type: the operation fails with this. */
+  error?: { errorCode: 'ExpressionEvaluationFailed' | 'InvalidExtensionAttributeValue', target: string, reason: string }
 }
 
 /**
@@ -33,7 +36,12 @@ export interface MappedUser {
  * externalId of that operation.
  */
 export function applyMappings (user: Record<string, unknown>, schema: CompiledSchema, context: MappingContext, resolveBulkId: (bulkId: string) => string | undefined): MappedUser {
-  const mapped: MappedUser = { attributes: {}, onCreate: {}, whenEmpty: {}, matchKeys: [], unique: [], redacted: [], outOfScope: schema.inScope !== null && !schema.inScope(user) }
+  const extensionData = checkExtensionData(user, schema.extensions)
+  const mapped: MappedUser = {
+    attributes: {}, onCreate: {}, whenEmpty: {}, matchKeys: [], unique: [], redacted: [], ignoredAttributes: extensionData.ignored,
+    outOfScope: schema.inScope !== null && !schema.inScope(user)
+  }
+  if (extensionData.invalid !== undefined) mapped.error = { errorCode: 'InvalidExtensionAttributeValue', target: extensionData.invalid.attribute, reason: extensionData.invalid.reason }
   const flowing = new Map<string, Value>()
   for (const mapping of schema.mappings) {
     let result
@@ -41,7 +49,7 @@ export function applyMappings (user: Record<string, unknown>, schema: CompiledSc
       result = mapping.produce(user, context)
     } catch (err) {
       if (!(err instanceof ExpressionError)) throw err
-      mapped.error ??= { target: mapping.target, reason: `the mapping of ${mapping.target} could not be evaluated, ${err.message}` }
+      mapped.error ??= { errorCode: 'ExpressionEvaluationFailed', target: mapping.target, reason: `the mapping of ${mapping.target} could not be evaluated, ${err.message}` }
       continue
     }
     if (result?.candidates !== undefined) {
@@ -57,7 +65,7 @@ export function applyMappings (user: Record<string, unknown>, schema: CompiledSc
     const target = mapping.target
     if (value !== null) flowing.set(target, value)
     const converted = value === null ? undefined : toTarget(target, value)
-    if (converted instanceof Error) { mapped.error ??= { target, reason: converted.message }; continue }
+    if (converted instanceof Error) { mapped.error ??= { errorCode: 'ExpressionEvaluationFailed', target, reason: converted.message }; continue }
     if (result?.redacted === true) mapped.redacted.push(target)
     if (mapping.mappingType === 'None') {
       if (mapping.defaultValue !== null) assign(mapped.whenEmpty, target, toTarget(target, mapping.defaultValue))

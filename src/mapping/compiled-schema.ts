@@ -3,7 +3,7 @@ import { ExpressionError } from '../expressions/syntax.js'
 import type { Value } from '../expressions/values.js'
 import { toValue } from './source-values.js'
 import { compileAttributePath, type AttributeReader } from './attribute-path.js'
-import type { FlowType, JobSchema, MappingTarget, MappingType } from './job-schema.js'
+import type { ExtensionAttribute, FlowType, JobSchema, MappingTarget, MappingType } from './job-schema.js'
 import { compileScope, type ScopePredicate } from './scope.js'
 
 /**
@@ -35,6 +35,8 @@ export interface CompiledSchema {
   /** Matching targets by precedence. */
   matching: MappingTarget[]
   inScope: ScopePredicate | null
+  /** Declared extension attributes by lower-case schema URN, then lower-case name. */
+  extensions: Map<string, Map<string, ExtensionAttribute>>
 }
 
 const readers = new Map<string, AttributeReader>()
@@ -93,5 +95,11 @@ export function compileSchema (schema: JobSchema, version: number): CompiledSche
   })
   const matching = mappings.filter(mapping => mapping.matchingPriority > 0)
     .sort((a, b) => a.matchingPriority - b.matchingPriority).map(mapping => mapping.target)
-  return { version, mappings, matching, inScope: schema.scope === null ? null : compileScope(schema.scope) }
+  const extensions = new Map<string, Map<string, ExtensionAttribute>>()
+  for (const attribute of schema.extensionAttributes) {
+    const urn = attribute.schema.toLowerCase()
+    if (!extensions.has(urn)) extensions.set(urn, new Map())
+    extensions.get(urn)!.set(attribute.name.toLowerCase(), attribute)
+  }
+  return { version, mappings, matching, inScope: schema.scope === null ? null : compileScope(schema.scope), extensions }
 }

@@ -62,8 +62,12 @@ export function applyOperations (prepared: PreparedOperation[], loaded: EntraUse
   for (const [position, { op, mapped }] of prepared.entries()) {
     const outcome = newOutcome(op, mapped)
     outcomes.push(outcome)
+    if (mapped.ignoredAttributes.length > 0) {
+      outcome.steps.push(step('EntryImportIgnoredAttributes', 'import', 'warning',
+        `Not declared in the job's extension attributes, so not mapped: ${mapped.ignoredAttributes.join(', ')}.`))
+    }
     if (mapped.error !== undefined) {
-      fail(outcome, 'ExpressionEvaluationFailed', mapped.error.reason)
+      fail(outcome, mapped.error.errorCode, mapped.error.reason)
       continue
     }
     const match = findMatch(mapped, index)

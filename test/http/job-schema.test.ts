@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { auth, createJob } from '../helpers/service.js'
 import { ENTERPRISE, changes, del, logRows, outcomes, post, provisioningFixture, run, userByEmployeeId, type ProvisioningJob } from '../helpers/provisioning.js'
@@ -5,6 +8,7 @@ import { ENTERPRISE, changes, del, logRows, outcomes, post, provisioningFixture,
 // GET|PUT …/jobs/{jobId}/schema: the job's attribute mappings, scoping filter and extension
 // attributes; a saved schema is what the workers map records with.
 const { app, db } = await provisioningFixture(t)
+const SAMPLES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared', 'fixtures', 'entra-samples')
 
 async function getSchema (job: ProvisioningJob): Promise<any> {
   const response = await app.inject({ method: 'GET', url: `${job.jobUrl}/schema`, headers: auth() })
@@ -203,4 +207,50 @@ t.test('SelectUniqueValue picks the first candidate no other user holds, in the 
   const refused = await putSchema(job, { ...(await getSchema(job)), attributeMappings: [direct('externalId', 'employeeId', { matchingPriority: 1 }), expression('SelectUniqueValue([userName], [displayName])', 'displayName')] })
   t.equal(refused.statusCode, 400, 'only for attributes the directory keeps unique')
   t.match(refused.body.error.details[0], { target: '/attributeMappings/1/source/expression', message: /userPrincipalName or mailNickname/ })
+})
+
+t.test('extension attributes: declared from a sample, mappable, type-checked; undeclared ones are logged as ignored', async t => {
+  const SAP = 'urn:ietf:params:scim:schemas:extension:sap:2.0:User'
+  const sample = JSON.parse(readFileSync(path.join(SAMPLES, 'Extended-SCIM-bulk-request-Core+Enterprise.json'), 'utf8'))
+  const job = await createJob(app)
+
+  const early = await putSchema(job, { ...(await getSchema(job)), attributeMappings: [...(await getSchema(job)).attributeMappings.filter((m: any) => m.targetAttributeName !== 'department'), direct(`${SAP}:payGrade`, 'department')] })
+  t.equal(early.statusCode, 400, 'an undeclared extension attribute cannot be mapped')
+  t.match(early.body.error.details[0].message, /not a declared extension attribute/)
+
+  const fromSample = async (body: unknown): Promise<any> => {
+    const response = await app.inject({ method: 'POST', url: `${job.jobUrl}/schema/extensions:fromSample`, headers: auth(), payload: body as object })
+    t.equal(response.statusCode, 200, response.body)
+    return response.json()
+  }
+  const declared = await fromSample(sample)
+  t.same(declared.added, [
+    { schema: SAP, name: 'payGrade', type: 'string', multiValued: false },
+    { schema: SAP, name: 'hireDate', type: 'dateTime', multiValued: false },
+    { schema: SAP, name: 'onLeave', type: 'string', multiValued: false }
+  ], 'types read from the sample\'s values')
+  t.equal(declared.schema.version, 2)
+  const again = await fromSample(sample)
+  t.same(again.added, [], 'nothing new the second time')
+  t.equal(again.schema.version, 2, 'and no new version')
+
+  await withMappings(job, [direct(`${SAP}:payGrade`, 'department')])
+  const externalIds = sample.Operations.map((op: any) => op.data.externalId)
+  // The sample's users are on its own domain; here they get the directory's.
+  const onContoso = (data: Record<string, unknown>): Record<string, unknown> => ({
+    ...Object.fromEntries(Object.entries(data).filter(([key]) => key.toLowerCase() !== 'username')),
+    userName: `${String(data.externalId)}@contoso.com`
+  })
+  const status = await run(app, job, sample.Operations.map((op: any) => post(onContoso(op.data), op.bulkId)))
+  t.ok(outcomes(status).every(o => o[2] === 'success'), JSON.stringify(outcomes(status)))
+  t.equal((await userByEmployeeId(app, job, externalIds[0])).department, sample.Operations[0].data[SAP].payGrade, 'a declared extension attribute maps like any other')
+
+  const mixed = await run(app, job, [
+    post(person('X1', { [SAP]: { payGrade: 'Level-3', costCode: 'CC-7' } })),
+    post(person('X2', { [SAP]: { payGrade: 'Level-1', hireDate: 'last Tuesday' } }))
+  ])
+  t.strictSame(outcomes(mixed), [['X1', 'create', 'success', null], ['X2', 'other', 'failure', 'InvalidExtensionAttributeValue']])
+  t.match(mixed.operations[1].reason ?? '', /hireDate must be an ISO 8601 date-time/)
+  const [row] = await logRows(db, mixed.requestId ?? mixed.id)
+  t.match(row!.steps.find(step => step.name === 'EntryImportIgnoredAttributes'), { status: 'warning', description: new RegExp(`${SAP}:costCode`) }, 'the undeclared attribute is listed in the log entry')
 })

@@ -97,7 +97,7 @@ const SCHEMA_PROPERTIES = {
   extensionAttributes: { type: 'array', maxItems: 500, items: EXTENSION_ATTRIBUTE }
 }
 
-const JOB_SCHEMA_RESPONSE = {
+export const JOB_SCHEMA_RESPONSE = {
   type: 'object',
   required: ['version', 'lastModifiedDateTime', 'attributeMappings', 'scope', 'extensionAttributes'],
   properties: {
@@ -130,7 +130,7 @@ export default async function jobSchemaMappingRoutes (app: FastifyInstance): Pro
     preHandler: app.requireRoles([ROLES.syncReadWrite, ROLES.syncRead])
   }, async request => {
     const job = await requireJob(app, request.params)
-    return present((await getJobSchema(app.db, job.id))!)
+    return presentSchema((await getJobSchema(app.db, job.id))!)
   })
 
   app.put<{ Params: JobParams, Body: SchemaBody }>('/servicePrincipals/:spId/synchronization/jobs/:jobId/schema', {
@@ -180,7 +180,7 @@ export default async function jobSchemaMappingRoutes (app: FastifyInstance): Pro
       })
       return (await getJobSchema(client, job.id))!
     })
-    return present(saved)
+    return presentSchema(saved)
   })
 }
 
@@ -201,7 +201,7 @@ function normalizeMapping (mapping: AttributeMappingDefinition): AttributeMappin
   }
 }
 
-function present (stored: StoredJobSchema): Record<string, unknown> {
+export function presentSchema (stored: StoredJobSchema): Record<string, unknown> {
   return {
     version: stored.version,
     lastModifiedDateTime: stored.modifiedAt?.toISOString() ?? null,
