@@ -1,5 +1,6 @@
 import { withTransaction, type Db, type DbClient } from '../db/pool.js'
 import { resolveStagedOperations, type StagedResolution } from '../provisioning/staged-operations.js'
+import { scheduleResync } from '../provisioning/resync.js'
 import type { Quarantine } from './quarantine.js'
 import { quarantineJob } from './quarantine-job.js'
 import { JOB_CHANGES_CHANNEL, type JobStatusCode } from './repository.js'
@@ -29,6 +30,8 @@ export interface TransitionResult {
 export interface RestartResult extends TransitionResult {
   purgedRequests: number
   purgedOperations: number
+  /** With resetScope Full: the requests re-applying the mappings to the job's users (last one first to enqueue), and how many users. */
+  resync: { requestIds: string[], users: number }
   staged: StagedResolution
 }
 
@@ -73,7 +76,8 @@ export async function pauseJob (db: Db, jobId: string): Promise<TransitionResult
 /**
  * Restart: purges what waits (state `purged`, visible in each request's status and counted),
  * clears quarantine and escrows, ends the cycle so the next request begins a new one, and
- * resolves staged deletes — applied with ForceDeletes, discarded otherwise. The job then runs
+ * resolves staged deletes — applied with ForceDeletes, discarded otherwise. With Full, every
+ * user's last record is mapped again with the current schema (see scheduleResync). The job then runs
  * (or, still without a notification email, is quarantined again).
  */
 export async function restartJob (db: Db, jobId: string, scopes: ResetScope[], initiatedBy: string): Promise<RestartResult> {
@@ -86,6 +90,7 @@ export async function restartJob (db: Db, jobId: string, scopes: ResetScope[], i
          WHERE job_id = $1 AND state IN ('queued', 'processing') RETURNING operation_count)
        SELECT count(*)::int AS requests, coalesce(sum(operation_count), 0)::int AS operations FROM purged`, [job.id])
     const staged = await resolveStagedOperations(client, job, scopes.includes('ForceDeletes'))
+    const resync = scopes.includes('Full') ? await scheduleResync(client, job.id) : { requestIds: [], users: 0 }
     await client.query(
       `UPDATE sync_cycles SET ended_at = coalesce(ended_at, clock_timestamp())
        WHERE id = (SELECT current_cycle_id FROM sync_jobs WHERE id = $1)`, [job.id])
@@ -98,7 +103,7 @@ export async function restartJob (db: Db, jobId: string, scopes: ResetScope[], i
       after = 'Quarantine'
     }
     await notify(client, job.id)
-    return { before: job.statusCode, after, purgedRequests: purged.requests, purgedOperations: purged.operations, staged }
+    return { before: job.statusCode, after, purgedRequests: purged.requests, purgedOperations: purged.operations, staged, resync }
   })
 }
 

@@ -46,7 +46,7 @@ export async function readJobStatistics (db: Db, job: SyncJob): Promise<JobStati
                 count(*) FILTER (WHERE state IN ('queued', 'processing'))::int AS waiting,
                 coalesce(sum(operation_count) FILTER (WHERE state IN ('queued', 'processing')), 0)::int AS waiting_operations,
                 min(received_at) FILTER (WHERE state IN ('queued', 'processing')) AS oldest_waiting
-              FROM bulk_requests WHERE job_id = $1`, [job.id]),
+              FROM bulk_requests WHERE job_id = $1 AND origin = 'client'`, [job.id]),
     db.query('SELECT count(*)::int AS n FROM directory_users WHERE directory_id = $1 AND created_by_job_id = $2 AND deleted_at IS NULL', [job.directoryId, job.id])
   ])
   const cycleStatistics = (cycle: { id: string, began_at: Date, ended_at: Date | null }): CycleStatistics => ({

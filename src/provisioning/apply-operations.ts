@@ -1,6 +1,6 @@
 import { v7 as timeOrderedUuid } from 'uuid'
 import type { BulkOperation } from '../scim/types.js'
-import { ENTRA_ATTRIBUTES, type EntraAttributeName, type EntraAttributeValues, type EntraUserRecord } from '../directory/entra/user.js'
+import { ENTRA_ATTRIBUTES, type EntraAttributeName, type EntraAttributeValues, type EntraUserRecord, type SourceRecord } from '../directory/entra/user.js'
 import { checkUserPrincipalName, missingOnCreate } from '../directory/entra/rules.js'
 import type { MappedUser } from '../mapping/apply-mappings.js'
 import type { ModifiedProperty, OperationOutcome, ProvisioningStep } from './outcome.js'
@@ -9,6 +9,10 @@ import { DirectoryIndex } from './directory-index.js'
 export interface PreparedOperation {
   op: BulkOperation
   mapped: MappedUser
+  /** Where the record comes from; kept on the user it creates or matches, for a later full restart. */
+  source?: SourceRecord
+  /** Part of a full restart: the user's last record mapped again. Logged only when it changes something. */
+  resync?: boolean
 }
 
 export interface ApplyContext {
@@ -42,6 +46,8 @@ export interface ApplyResult {
   /** Deletes and disables applied (they count against the delete threshold). */
   appliedDeletes: number
   staged: StagedOperation[]
+  /** Users matched by a record that changed nothing: only where their last record is changes. */
+  unchangedSources: Array<{ id: string, source: SourceRecord }>
 }
 
 /**
@@ -59,9 +65,15 @@ export function applyOperations (prepared: PreparedOperation[], loaded: EntraUse
   let allowance = context.deleteAllowance ?? Infinity
   let appliedDeletes = 0
 
-  for (const [position, { op, mapped }] of prepared.entries()) {
+  const unchangedSources = new Map<string, SourceRecord>()
+  for (const [position, { op, mapped, source, resync }] of prepared.entries()) {
     const outcome = newOutcome(op, mapped)
     outcomes.push(outcome)
+    if (resync === true && !stillLastRecord(index, mapped, source)) {
+      // A newer record of the user was applied since the restart (or the user is gone): it wins.
+      outcome.quiet = true
+      continue
+    }
     if (mapped.ignoredAttributes.length > 0) {
       outcome.steps.push(step('EntryImportIgnoredAttributes', 'import', 'warning',
         `Not declared in the job's extension attributes, so not mapped: ${mapped.ignoredAttributes.join(', ')}.`))
@@ -105,6 +117,15 @@ export function applyOperations (prepared: PreparedOperation[], loaded: EntraUse
       appliedDeletes++
     }
     hideRedacted(outcome, mapped)
+    if (op.method === 'POST' && source !== undefined) {
+      if (result !== undefined) {
+        result.source = source
+        unchangedSources.delete(result.id)
+      } else if (live && outcome.status === 'skipped' && !changed.has(existing.id)) {
+        unchangedSources.set(existing.id, source)
+      }
+    }
+    if (resync === true && result === undefined && outcome.status === 'skipped') outcome.quiet = true
     if (result === undefined) continue
     if (op.method !== 'DELETE') linkManager(result, mapped, index, outcome)
     index.put(result)
@@ -134,7 +155,7 @@ export function applyOperations (prepared: PreparedOperation[], loaded: EntraUse
     if (user.deletedAt === null && !wasLive) arrivedIds.push(user.id)
     if (user.deletedAt !== null) deletedIds.push(user.id)
   }
-  return { outcomes, changed: [...changed.values()], arrivedIds, deletedIds, appliedDeletes, staged }
+  return { outcomes, changed: [...changed.values()], arrivedIds, deletedIds, appliedDeletes, staged, unchangedSources: [...unchangedSources].map(([id, source]) => ({ id, source })) }
 }
 
 /** Whether the operation would delete or disable a live user (what the delete threshold counts). */
@@ -142,6 +163,13 @@ function deletionKind (op: BulkOperation, existing: EntraUserRecord | undefined,
   if (existing === undefined) return undefined
   if (op.method === 'DELETE') return 'delete'
   return existing.accountEnabled && (mapped.outOfScope || mapped.attributes.accountEnabled === false) ? 'disable' : undefined
+}
+
+/** Whether a resync record is still the user's last one: the same source, the user still live. */
+function stillLastRecord (index: DirectoryIndex, mapped: MappedUser, source: SourceRecord | undefined): boolean {
+  const user = findMatch(mapped, index)?.user
+  return user !== undefined && user.deletedAt === null && source !== undefined &&
+    user.source?.requestId === source.requestId && user.source.operationIndex === source.operationIndex
 }
 
 /** The user the record matches: the first matching attribute, by precedence, that finds one. */
@@ -321,7 +349,7 @@ function fillEmpty (candidate: EntraUserRecord, mapped: MappedUser): void {
 
 function blankUser (context: ApplyContext): EntraUserRecord {
   // Object ids are GUIDs as in Entra; time-ordered so a bulk load appends to the key's index.
-  const user: any = { id: timeOrderedUuid(), managerId: null, managerExternalId: null, createdByJobId: context.jobId, createdAt: context.now, lastModifiedAt: context.now, deletedAt: null }
+  const user: any = { id: timeOrderedUuid(), managerId: null, managerExternalId: null, createdByJobId: context.jobId, createdAt: context.now, lastModifiedAt: context.now, deletedAt: null, source: null }
   for (const attribute of ENTRA_ATTRIBUTES) user[attribute] = null
   user.accountEnabled = true
   user.businessPhones = []

@@ -31,4 +31,6 @@ export interface OperationOutcome {
   targetDisplayName: string | null
   modifiedProperties: ModifiedProperty[]
   steps: ProvisioningStep[]
+  /** Not logged or counted: a full restart's re-evaluation that changed nothing. */
+  quiet?: boolean
 }

@@ -75,7 +75,7 @@ function isObject (value: unknown): value is Record<string, unknown> {
 }
 
 /** bulkId references are scoped to their request (RFC 7644 §3.7.2). */
-function mapOperations (operations: BulkOperation[], { schema, context }: Preparation): PreparedOperation[] {
+export function mapOperations (operations: BulkOperation[], { schema, context }: Preparation): PreparedOperation[] {
   const externalIdByBulkId = new Map<string, string>()
   for (const op of operations) {
     if (op.bulkId !== undefined && !externalIdByBulkId.has(op.bulkId)) externalIdByBulkId.set(op.bulkId, op.data.externalId)

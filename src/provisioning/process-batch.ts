@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
 import type { Db, DbClient } from '../db/pool.js'
-import { linkWaitingReports, loadUsersForRequest, releaseUniqueValues, unlinkReportsOf, writeUsers } from '../directory/entra/users-repository.js'
+import { linkWaitingReports, loadUsersForRequest, recordSources, releaseUniqueValues, unlinkReportsOf, writeUsers } from '../directory/entra/users-repository.js'
 import type { EntraUserRecord } from '../directory/entra/user.js'
 import { encodeLogEntries, writeProvisioningLogs, type LogEntry } from '../logs/provisioning-log-writer.js'
 import { applyOperations, type PreparedOperation } from './apply-operations.js'
@@ -10,6 +10,7 @@ import { quarantineJob } from '../jobs/quarantine-job.js'
 import type { OperationOutcome } from './outcome.js'
 import { prepareRequest, readOperations, type Preparation } from './prepare-request.js'
 import { compiledSchemaFor } from '../jobs/job-schema-repository.js'
+import { prepareResyncRequest } from './resync.js'
 import type { PreparedRequests } from './prepared-requests.js'
 
 /** After this many attempts a request is completed with every operation failed, so the job's queue moves on. */
@@ -32,6 +33,7 @@ interface ClaimedRequest {
   lastError: string | null
   /** Null when the request is taken prepared. */
   payload: string | null
+  origin: 'client' | 'resync'
 }
 
 interface ClaimedBatch {
@@ -119,14 +121,14 @@ async function claim (db: Db, requestIds: string[], preparedIds: string[]): Prom
     `UPDATE bulk_requests r SET state = 'processing', started_at = coalesce(started_at, clock_timestamp()), attempts = attempts + 1
      FROM sync_jobs j JOIN directories d ON d.id = j.directory_id
      WHERE r.id = ANY($1::uuid[]) AND j.id = r.job_id AND r.state IN ('queued', 'processing')
-     RETURNING r.id, r.sequence, r.job_id, r.attempts, r.last_error, d.id AS directory_id, d.domains,
+     RETURNING r.id, r.sequence, r.job_id, r.attempts, r.last_error, r.origin, d.id AS directory_id, d.domains,
        CASE WHEN r.id = ANY($2::uuid[]) AND r.attempts <= $3 THEN NULL ELSE r.payload END AS payload`,
     [requestIds, preparedIds, MAX_ATTEMPTS])
   if (rows.length === 0) return undefined
   const first = rows[0]
   // A batch belongs to one job; ids of another job's requests are not this batch's to process.
   const requests = rows.filter(row => row.job_id === first.job_id)
-    .map((row): ClaimedRequest => ({ id: row.id, sequence: Number(row.sequence), attempts: row.attempts, lastError: row.last_error, payload: row.payload }))
+    .map((row): ClaimedRequest => ({ id: row.id, sequence: Number(row.sequence), attempts: row.attempts, lastError: row.last_error, payload: row.payload, origin: row.origin }))
     .sort((a, b) => a.sequence - b.sequence)
   return { jobId: first.job_id, directoryId: first.directory_id, domains: first.domains, requests }
 }
@@ -156,10 +158,18 @@ async function applyRequests (client: DbClient, batch: ClaimedBatch, cycle: Cycl
       for (const outcome of failEverything(request)) entries.push({ requestId: request.id, outcome })
       continue
     }
+    if (request.origin === 'resync') {
+      const prepared = await prepareResyncRequest(client, batch.jobId, request.payload ?? await readPayload(client, request.id), preparation)
+      for (const operation of prepared.operations) {
+        operations.push(operation)
+        requestOfOperation.push(request.id)
+      }
+      continue
+    }
     const prepared = (request.payload === null ? options.prepared?.take(request.id, preparation) : undefined) ??
       prepareRequest(request.payload ?? await readPayload(client, request.id), preparation)
     for (const operation of prepared.operations) {
-      operations.push(operation)
+      operations.push({ ...operation, source: { jobId: batch.jobId, requestId: request.id, operationIndex: operation.op.index } })
       requestOfOperation.push(request.id)
     }
   }
@@ -169,7 +179,7 @@ async function applyRequests (client: DbClient, batch: ClaimedBatch, cycle: Cycl
   const { settings } = cycle
   const deleteAllowance = settings.deleteThresholdEnabled ? Math.max(0, settings.deleteThreshold - cycle.deletes) : Infinity
   const result = applyOperations(operations, loaded, { jobId: batch.jobId, verifiedDomains: batch.domains, now: new Date(), deleteAllowance, skipOutOfScopeDeletions: settings.skipOutOfScopeDeletions })
-  result.outcomes.forEach((outcome, index) => entries.push({ requestId: requestOfOperation[index]!, outcome }))
+  result.outcomes.forEach((outcome, index) => { if (outcome.quiet !== true) entries.push({ requestId: requestOfOperation[index]!, outcome }) })
   await stageOperations(client, batch.jobId, result.staged.map(staged => ({
     requestId: requestOfOperation[staged.position]!,
     operationIndex: operations[staged.position]!.op.index,
@@ -186,6 +196,7 @@ async function applyRequests (client: DbClient, batch: ClaimedBatch, cycle: Cycl
   } finally {
     await usersWritten
   }
+  await recordSources(client, result.unchangedSources)
   await unlinkReportsOf(client, result.deletedIds)
   const linked = await linkWaitingReports(client, batch.directoryId, result.arrivedIds, result.changed.map(user => user.id))
   const logsWritten = writeLogs(encoded)

@@ -111,6 +111,6 @@ async function prepareNextBatch (db: Db, jobId: string, afterSequence: number, p
   const { waiting } = await waitingRequests(db, jobId, afterSequence)
   const next = withinBudget(waiting).filter(request => !prepared.has(request.id))
   if (next.length === 0) return
-  const { rows } = await db.query('SELECT id, payload FROM bulk_requests WHERE id = ANY($1::uuid[])', [next.map(request => request.id)])
+  const { rows } = await db.query("SELECT id, payload FROM bulk_requests WHERE id = ANY($1::uuid[]) AND origin = 'client'", [next.map(request => request.id)])
   for (const row of rows) prepared.add(row.id, row.payload)
 }

@@ -244,3 +244,38 @@ t.test('a user created then deleted in the same request did not arrive', async t
   t.strictSame(result.deletedIds, [m.id])
   t.strictSame(result.arrivedIds, [], 'a deleted user is not among the arrived ones')
 })
+
+t.test('a full restart\'s record applies only while it is still the user\'s last one, and is quiet when it changes nothing', async t => {
+  const last = { jobId: 'API2AAD.job', requestId: randomUUID(), operationIndex: 3 }
+  const newer = { jobId: 'API2AAD.job', requestId: randomUUID(), operationIndex: 0 }
+  const a = record('A', 'alex@contoso.com', { source: last })
+  const b = record('B', 'blake@contoso.com', { source: newer })
+  const c = record('C', 'casey@contoso.com', { source: last, jobTitle: 'Chef' })
+  const d = record('D', 'drew@contoso.com', { source: last, deletedAt: EARLIER })
+  const [opA, opB, opC, opD] = prepare([
+    upsert('A', 'alex@contoso.com', { title: 'Pilot' }),
+    upsert('B', 'blake@contoso.com', { title: 'Pilot' }),
+    upsert('C', 'casey@contoso.com', { title: 'Chef' }),
+    upsert('D', 'drew@contoso.com', { title: 'Pilot' })
+  ])
+  const resync = (operation: PreparedOperation): PreparedOperation => ({ ...operation, source: last, resync: true })
+  const result = applyOperations([resync(opA!), resync(opB!), resync(opC!), resync(opD!)], [a, b, c, d], context)
+  t.same(result.outcomes.map(o => [o.externalId, o.action, o.quiet === true]), [
+    ['A', 'update', false],
+    ['B', 'other', true],
+    ['C', 'other', true],
+    ['D', 'other', true]
+  ], 'A changes; B has a newer record; C is unchanged; D is deleted and stays so')
+  t.same(result.changed.map(user => user.employeeId), ['A'])
+  t.same(finalState(result, 'A')?.source, last, 'the source stays the record re-applied')
+})
+
+t.test('every POST keeps where its record is on the user, also when it changes nothing', async t => {
+  const a = record('A', 'alex@contoso.com', { jobTitle: 'Pilot' })
+  const [opA, opB] = prepare([upsert('A', 'alex@contoso.com', { title: 'Pilot' }), upsert('B', 'blake@contoso.com')])
+  const source = (operationIndex: number): { jobId: string, requestId: string, operationIndex: number } => ({ jobId: 'API2AAD.job', requestId: '00000000-0000-0000-0000-00000000000a', operationIndex })
+  const result = applyOperations([{ ...opA!, source: source(0) }, { ...opB!, source: source(1) }], [a], context)
+  t.same(summary(result), [['A', 'other', 'skipped', null], ['B', 'create', 'success', null]])
+  t.same(finalState(result, 'B')?.source, source(1), 'a created user carries its record\'s place')
+  t.same(result.unchangedSources, [{ id: a.id, source: source(0) }], 'an unchanged user\'s new place is written on its own')
+})

@@ -58,6 +58,15 @@ export interface EntraUserRecord extends EntraAttributeValues {
   createdAt: Date | null
   lastModifiedAt: Date | null
   deletedAt: Date | null
+  /** The last source record applied to the user: what a full restart maps again. */
+  source: SourceRecord | null
+}
+
+/** Where a source record is: a job's request and the operation's index in it. */
+export interface SourceRecord {
+  jobId: string
+  requestId: string
+  operationIndex: number
 }
 
 /** The user as the API returns it. */
@@ -77,7 +86,10 @@ export function userFromRow (row: any): EntraUserRecord {
     createdByJobId: row.created_by_job_id,
     createdAt: row.created_at,
     lastModifiedAt: row.last_modified_at,
-    deletedAt: row.deleted_at
+    deletedAt: row.deleted_at,
+    source: row.source_request_id === null || row.source_request_id === undefined
+      ? null
+      : { jobId: row.source_job_id, requestId: row.source_request_id, operationIndex: row.source_operation_index }
   }
   for (const attribute of ENTRA_ATTRIBUTES) record[attribute] = row[ENTRA_ATTRIBUTE_COLUMNS[attribute]]
   return record as EntraUserRecord

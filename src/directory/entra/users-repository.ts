@@ -1,5 +1,5 @@
 import type { Db, DbClient } from '../../db/pool.js'
-import { ENTRA_ATTRIBUTE_COLUMNS, ENTRA_ATTRIBUTES, userFromRow, type EntraUserRecord } from './user.js'
+import { ENTRA_ATTRIBUTE_COLUMNS, ENTRA_ATTRIBUTES, userFromRow, type EntraUserRecord, type SourceRecord } from './user.js'
 
 type Queryable = Db | DbClient
 
@@ -72,7 +72,10 @@ const WRITE_COLUMNS: Array<[string, string]> = [
   ['created_by_job_id', 'text'],
   ['created_at', 'timestamptz'],
   ['last_modified_at', 'timestamptz'],
-  ['deleted_at', 'timestamptz']
+  ['deleted_at', 'timestamptz'],
+  ['source_job_id', 'text'],
+  ['source_request_id', 'uuid'],
+  ['source_operation_index', 'int']
 ]
 const COLUMN_LIST = WRITE_COLUMNS.map(([name]) => name).join(', ')
 const RECORD_TYPE = WRITE_COLUMNS.map(([name, type]) => `${name} ${type}`).join(', ')
@@ -95,7 +98,10 @@ export async function writeUsers (db: Queryable, directoryId: string, users: Ent
       created_by_job_id: user.createdByJobId,
       created_at: user.createdAt,
       last_modified_at: user.lastModifiedAt,
-      deleted_at: user.deletedAt
+      deleted_at: user.deletedAt,
+      source_job_id: user.source?.jobId ?? null,
+      source_request_id: user.source?.requestId ?? null,
+      source_operation_index: user.source?.operationIndex ?? null
     }
     for (const attribute of ENTRA_ATTRIBUTES) row[ENTRA_ATTRIBUTE_COLUMNS[attribute]] = user[attribute]
     return row
@@ -128,6 +134,19 @@ export async function linkWaitingReports (db: Queryable, directoryId: string, ar
      RETURNING u.id, u.employee_id, u.display_name, u.manager_id, u.manager_external_id`,
     [directoryId, arrivedIds, exceptIds])
   return rows.map(row => ({ id: row.id, employeeId: row.employee_id, displayName: row.display_name, managerId: row.manager_id, managerExternalId: row.manager_external_id }))
+}
+
+/**
+ * Records the source record of users the batch matched but did not change (a record sent
+ * again as it was): a later full restart must map the latest record, which may carry
+ * attributes no mapping read yet.
+ */
+export async function recordSources (db: Queryable, users: Array<{ id: string, source: SourceRecord }>): Promise<void> {
+  if (users.length === 0) return
+  await db.query(
+    `UPDATE directory_users u SET source_job_id = x.job_id, source_request_id = x.request_id, source_operation_index = x.operation_index
+     FROM json_to_recordset($1::json) AS x(id uuid, job_id text, request_id uuid, operation_index int) WHERE u.id = x.id`,
+    [JSON.stringify(users.map(user => ({ id: user.id, job_id: user.source.jobId, request_id: user.source.requestId, operation_index: user.source.operationIndex })))])
 }
 
 /** A deleted manager no longer manages anyone; the source reference stays so a restore relinks. */

@@ -49,6 +49,7 @@ export default async function jobControlRoutes (app: FastifyInstance): Promise<v
       'Purges the requests waiting (state purged, visible in their status and counted in the statistics), clears quarantine and escrows, ' +
       'and begins a new cycle; the job then runs (or, still without a notification email, is quarantined again). ' +
       'Deletes and disables staged by the delete threshold are applied with resetScope ForceDeletes and discarded otherwise. ' +
+      'With Full (the default), every live user whose last record came through this job has that record mapped again with the job\'s current schema, after what waits; only real changes are logged. ' +
       'resetScope takes Graph\'s values, comma-separated; the others are accepted and recorded in the audit log.', {
         type: ['object', 'null'],
         additionalProperties: false,
@@ -72,9 +73,16 @@ export default async function jobControlRoutes (app: FastifyInstance): Promise<v
         { key: 'purgedOperations', value: String(restarted.purgedOperations) },
         { key: 'stagedApplied', value: String(restarted.staged.applied) },
         { key: 'stagedDiscarded', value: String(restarted.staged.discarded) },
-        { key: 'stagedSuperseded', value: String(restarted.staged.superseded) }
+        { key: 'stagedSuperseded', value: String(restarted.staged.superseded) },
+        { key: 'usersReevaluated', value: String(restarted.resync.users) }
       ])
     await app.queues.applyJobState(job.id, result.after === 'Active').catch(err => request.log.warn({ err }, 'queue unreachable; workers apply the job state on their next sweep'))
+    // One queue item reaches the whole re-evaluation: the worker takes what waits, in order, up to it.
+    const last = result.resync.requestIds.at(-1)
+    if (last !== undefined) {
+      await app.queues.enqueue({ requestId: last, jobId: job.id, acceptedAt: Date.now() })
+        .catch(err => request.log.warn({ err }, 'queue unreachable; the sweeper enqueues the re-evaluation'))
+    }
     return reply.code(204).send()
   })
 
