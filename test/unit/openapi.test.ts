@@ -65,7 +65,8 @@ t.test('every registered route is documented, and every documented operation is 
   t.ok(registered.size >= 20, `found ${registered.size} routes`)
   for (const route of registered) {
     const [method, url] = route.split(' ')
-    t.ok(app.hasRoute({ method: method as 'GET', url }), `${route} is a route`)
+    // A colon inside a segment (extensions:fromSample) is literal, written doubled to the router.
+    t.ok(app.hasRoute({ method: method as 'GET', url: url!.replace(/([^/]):/g, '$1::') }), `${route} is a route`)
   }
   // HEAD routes are the ones Fastify adds for each GET.
   const routes = [...registered].filter(route => !route.startsWith('HEAD ')).sort()
