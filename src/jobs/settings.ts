@@ -52,7 +52,7 @@ export const JOB_SETTINGS_PROPERTIES = {
   deleteThreshold: { type: 'integer', minimum: 1, maximum: 1000000, description: 'Deletes and disables allowed in one cycle before the rest are staged and the job is quarantined (TooManyDeletes; default 500).' },
   failureThresholdPercent: { type: 'integer', minimum: 1, maximum: 100, description: 'Quarantine (EncounteredEscrowProportionThreshold) when more than this percentage of a cycle\'s operations failed (default 40)…' },
   failureThresholdMinimum: { type: 'integer', minimum: 1, maximum: 100000000, description: '…once at least this many operations were evaluated in the cycle (default 5,000).' },
-  skipOutOfScopeDeletions: { type: 'boolean', description: 'Accepted for compatibility; API-driven jobs have no scoping filter yet, so no user leaves scope.' },
+  skipOutOfScopeDeletions: { type: 'boolean', description: 'When a provisioned user\'s record falls out of the job\'s scoping filter, keep the user as it is instead of disabling it.' },
   maxOperations: { type: 'integer', minimum: 1, maximum: SETTINGS_CEILINGS.maxOperations, description: 'Most operations one bulk request may carry (default 1,000; Entra allows 50).' },
   maxPayloadBytes: { type: 'integer', minimum: 1024, maximum: SETTINGS_CEILINGS.maxPayloadBytes, description: 'Largest bulk request body in bytes (default 5 MiB).' },
   maxRequestsPerSecond: { type: ['integer', 'null'], minimum: 1, maximum: 100000, description: 'Uploads this job accepts per second, counted by each API process; above it, 429 with Retry-After. Null (the default): no limit of its own.' }

@@ -208,13 +208,13 @@ function disableOutOfScope (existing: EntraUserRecord, outcome: OperationOutcome
   return candidate
 }
 
-/** Values that came through Redact are written, but never shown in the log. */
+/** Values that came through Redact are written, but the log shows [Redact] instead, as Entra's does. */
 function hideRedacted (outcome: OperationOutcome, mapped: MappedUser): void {
   if (mapped.redacted.length === 0) return
   for (const property of outcome.modifiedProperties) {
     if (!(mapped.redacted as string[]).includes(property.displayName)) continue
-    if (property.newValue !== null) property.newValue = '[Redacted]'
-    if (property.oldValue !== null) property.oldValue = '[Redacted]'
+    if (property.newValue !== null) property.newValue = '[Redact]'
+    if (property.oldValue !== null) property.oldValue = '[Redact]'
   }
 }
 
