@@ -110,7 +110,15 @@ t.test('a saved schema is versioned, audited, and refused when edited from a sta
   const { rows } = await db.query(`SELECT modified_properties, additional_details FROM directory_audits WHERE job_id = $1 AND activity = 'Update synchronization job schema'`, [job.jobId])
   t.equal(rows.length, 1, 'one audit entry for the one save')
   t.match(rows[0].modified_properties, [{ displayName: 'schemaVersion', oldValue: '1', newValue: '2' }])
-  t.match(rows[0].additional_details, [{ key: 'mappingsChanged', value: 'companyName' }])
+  t.same(rows[0].additional_details, [{ key: 'mappingsChanged', value: 'companyName' }], 'only the edited mapping is named as changed')
+
+  const respaced = (await getSchema(job)).attributeMappings.map((m: any) => m.targetAttributeName === 'mailNickname'
+    ? { ...m, source: { ...m.source, expression: 'Item( Split( [userName] ,"@" ) ,1 )' } }
+    : m)
+  const again = await putSchema(job, { ...(await getSchema(job)), attributeMappings: respaced })
+  t.equal(again.statusCode, 200)
+  const { rows: [last] } = await db.query(`SELECT additional_details FROM directory_audits WHERE job_id = $1 AND activity = 'Update synchronization job schema' ORDER BY activity_at DESC LIMIT 1`, [job.jobId])
+  t.notOk(last.additional_details.some((detail: any) => detail.key === 'mappingsChanged'), 'an expression only spaced differently is not a changed mapping')
 })
 
 t.test('workers map records with the saved schema: expressions, constants, add-only, defaults and None', async t => {

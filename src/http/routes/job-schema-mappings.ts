@@ -3,6 +3,8 @@ import { recordAudit } from '../../audit/audit-log.js'
 import { withTransaction } from '../../db/pool.js'
 import { compileExpression } from '../../expressions/evaluate.js'
 import { toAttributeMappingSource } from '../../expressions/graph-form.js'
+import { parseExpression } from '../../expressions/parser.js'
+import { printExpression } from '../../expressions/print.js'
 import { getJobSchema, saveJobSchema, type StoredJobSchema } from '../../jobs/job-schema-repository.js'
 import { SCOPE_OPERATORS, type AttributeMappingDefinition, type JobSchema } from '../../mapping/job-schema.js'
 import { validateJobSchema } from '../../mapping/validate-schema.js'
@@ -220,7 +222,14 @@ function presentSource (mapping: AttributeMappingDefinition): Record<string, unk
 
 /** What the audit entry says changed: targets added, removed or changed, and whether scope or extensions changed. */
 function summarizeChange (before: JobSchema, after: JobSchema): Array<{ key: string, value: string }> {
-  const byTarget = (schema: JobSchema): Map<string, string> => new Map(schema.attributeMappings.map(mapping => [mapping.targetAttributeName, JSON.stringify(mapping)]))
+  // Compared in one spelling whatever the storage did to key order (jsonb sorts keys),
+  // and expressions in their printed form: re-spacing one is not a change.
+  const canonical = (mapping: AttributeMappingDefinition): string => {
+    const normal = normalizeMapping(mapping)
+    if (normal.source?.expression != null) normal.source.expression = printExpression(parseExpression(normal.source.expression))
+    return sortedJson(normal)
+  }
+  const byTarget = (schema: JobSchema): Map<string, string> => new Map(schema.attributeMappings.map(mapping => [mapping.targetAttributeName, canonical(mapping)]))
   const [old, now] = [byTarget(before), byTarget(after)]
   const added = [...now.keys()].filter(target => !old.has(target))
   const removed = [...old.keys()].filter(target => !now.has(target))
@@ -229,8 +238,15 @@ function summarizeChange (before: JobSchema, after: JobSchema): Array<{ key: str
     { key: 'mappingsAdded', value: added.join(', ') },
     { key: 'mappingsRemoved', value: removed.join(', ') },
     { key: 'mappingsChanged', value: changed.join(', ') },
-    { key: 'scopeChanged', value: String(JSON.stringify(before.scope) !== JSON.stringify(after.scope)) },
-    { key: 'extensionAttributesChanged', value: String(JSON.stringify(before.extensionAttributes) !== JSON.stringify(after.extensionAttributes)) }
+    { key: 'scopeChanged', value: String(sortedJson(before.scope) !== sortedJson(after.scope)) },
+    { key: 'extensionAttributesChanged', value: String(sortedJson(before.extensionAttributes) !== sortedJson(after.extensionAttributes)) }
   ]
   return details.filter(detail => detail.value !== '' && detail.value !== 'false')
+}
+
+/** JSON with object keys in sorted order, so two equal values always print the same. */
+function sortedJson (value: unknown): string {
+  return JSON.stringify(value, (_key, inner: unknown) => inner !== null && typeof inner === 'object' && !Array.isArray(inner)
+    ? Object.fromEntries(Object.entries(inner).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0))
+    : inner)
 }
