@@ -18,6 +18,8 @@ import { registerSharedSchemas } from './http/schemas.js'
 import { GraphError } from './http/graph-error.js'
 import healthRoutes from './http/routes/health.js'
 import directoryRoutes from './http/routes/directories.js'
+import organizationalUnitRoutes from './http/routes/organizational-units.js'
+import directoryExportRoutes from './http/routes/directory-export.js'
 import userRoutes from './http/routes/users.js'
 import servicePrincipalRoutes from './http/routes/service-principals.js'
 import bulkUploadRoutes from './http/routes/bulk-upload.js'
@@ -30,6 +32,7 @@ import jobStatisticsRoutes from './http/routes/job-statistics.js'
 import jobSchemaRoutes from './http/routes/job-schema.js'
 import jobSchemaMappingRoutes from './http/routes/job-schema-mappings.js'
 import jobSchemaExtensionRoutes from './http/routes/job-schema-extensions.js'
+import jobTestConnectionRoutes from './http/routes/job-test-connection.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -98,6 +101,8 @@ export async function buildApp (config: Config, dependencies: AppDependencies = 
 
   await app.register(healthRoutes)
   await app.register(directoryRoutes)
+  await app.register(organizationalUnitRoutes)
+  await app.register(directoryExportRoutes)
   await app.register(userRoutes)
   for (const prefix of GRAPH_PREFIXES) {
     await app.register(async scope => {
@@ -111,6 +116,7 @@ export async function buildApp (config: Config, dependencies: AppDependencies = 
       await scope.register(jobSchemaRoutes)
       await scope.register(jobSchemaMappingRoutes)
       await scope.register(jobSchemaExtensionRoutes)
+      await scope.register(jobTestConnectionRoutes)
       await scope.register(bulkUploadStatusRoutes)
       await scope.register(bulkUploadRoutes)
       await scope.register(notificationRoutes)

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify'
+import { AD_USER_SCHEMA } from '../directory/ad/user-resource.js'
 import { JOB_SETTINGS_PROPERTIES } from '../jobs/settings.js'
 
 /**
@@ -49,7 +50,23 @@ export const sharedSchemas = [
       id: { type: 'string', format: 'uuid' },
       displayName: { type: 'string' },
       kind: { type: 'string', enum: ['entra', 'ad'] },
-      domains: { type: 'array', items: { type: 'string' }, description: 'Verified domains; the first is the default domain.' },
+      domains: { type: 'array', items: { type: 'string' }, description: 'entra: verified domains, the first the default domain; ad: its one domain.' },
+      domain: { type: 'string', description: 'ad: the domain.' },
+      domainDistinguishedName: { type: 'string', description: 'ad: the DN of the domain, e.g. `DC=contoso,DC=com`.' },
+      defaultOu: { type: 'string', description: 'ad: where users go unless a mapping gives parentDistinguishedName (canonical RFC 4514).' },
+      createdDateTime: { type: 'string', format: 'date-time' }
+    }
+  },
+  {
+    $id: 'OrganizationalUnit',
+    type: 'object',
+    description: 'An organizational unit of an ad directory; DNs in canonical RFC 4514 form.',
+    required: ['id', 'name', 'distinguishedName', 'parentDistinguishedName', 'createdDateTime'],
+    properties: {
+      id: { type: 'string', format: 'uuid' },
+      name: { type: 'string', description: 'The OU= value, unescaped.' },
+      distinguishedName: { type: 'string' },
+      parentDistinguishedName: { type: 'string', description: 'The parent OU, or the domain DN.' },
       createdDateTime: { type: 'string', format: 'date-time' }
     }
   },
@@ -215,7 +232,7 @@ export const sharedSchemas = [
 ] as const
 
 export function registerSharedSchemas (app: FastifyInstance): void {
-  for (const schema of sharedSchemas) app.addSchema(schema)
+  for (const schema of [...sharedSchemas, AD_USER_SCHEMA]) app.addSchema(schema)
 }
 
 export const errorResponses = (...codes: number[]): Record<number, unknown> =>

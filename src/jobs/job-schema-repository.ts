@@ -1,5 +1,6 @@
 import type { Db, DbClient } from '../db/pool.js'
 import { API2AAD_DEFAULT_SCHEMA } from '../mapping/api2aad-defaults.js'
+import { API2AD_DEFAULT_SCHEMA } from '../mapping/api2ad-defaults.js'
 import { compileSchema, type CompiledSchema } from '../mapping/compiled-schema.js'
 import type { JobSchema } from '../mapping/job-schema.js'
 
@@ -10,17 +11,18 @@ export interface StoredJobSchema {
   version: number
   /** Null while the job runs on its template's default schema. */
   modifiedAt: Date | null
+  templateId: string
 }
 
 /** The schema a job's template starts with. */
-export function defaultSchemaFor (_templateId: string): JobSchema {
-  return API2AAD_DEFAULT_SCHEMA
+export function defaultSchemaFor (templateId: string): JobSchema {
+  return templateId === 'API2AD' ? API2AD_DEFAULT_SCHEMA : API2AAD_DEFAULT_SCHEMA
 }
 
 export async function getJobSchema (db: Queryable, jobId: string): Promise<StoredJobSchema | undefined> {
   const { rows: [row] } = await db.query('SELECT template_id, schema, schema_version, schema_modified_at FROM sync_jobs WHERE id = $1', [jobId])
   if (row === undefined) return undefined
-  return { schema: row.schema ?? defaultSchemaFor(row.template_id), version: row.schema_version, modifiedAt: row.schema_modified_at }
+  return { schema: row.schema ?? defaultSchemaFor(row.template_id), version: row.schema_version, modifiedAt: row.schema_modified_at, templateId: row.template_id }
 }
 
 /**
@@ -50,7 +52,7 @@ export async function compiledSchemaFor (db: Queryable, jobId: string, version: 
   const stored = await getJobSchema(db, jobId)
   if (stored === undefined) throw new Error(`job ${jobId} does not exist`)
   // Read inside the batch's transaction, which holds the job row: the version cannot move.
-  const schema = compileSchema(stored.schema, stored.version)
+  const schema = compileSchema(stored.schema, stored.version, stored.templateId)
   if (compiled.size >= MAX_CACHED) compiled.delete(compiled.keys().next().value!)
   compiled.set(key, schema)
   return schema

@@ -1,14 +1,5 @@
-import type { AttributeMappingDefinition, JobSchema, MappingTarget } from './job-schema.js'
-
-const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'
-
-function direct (source: string, target: MappingTarget, matchingPriority = 0): AttributeMappingDefinition {
-  return { targetAttributeName: target, source: { type: 'Attribute', name: source, expression: null }, mappingType: 'Direct', flowType: 'Always', defaultValue: null, matchingPriority }
-}
-
-function expression (text: string, target: MappingTarget): AttributeMappingDefinition {
-  return { targetAttributeName: target, source: { type: 'Function', name: null, expression: text }, mappingType: 'Expression', flowType: 'Always', defaultValue: null, matchingPriority: 0 }
-}
+import { ENTERPRISE_USER_URN as ENTERPRISE } from '../scim/types.js'
+import { directMapping as direct, expressionMapping as expression, type JobSchema } from './job-schema.js'
 
 /**
  * The API2AAD template's schema: SCIM core and enterprise user attributes onto the entra

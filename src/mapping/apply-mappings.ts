@@ -1,26 +1,35 @@
-import type { EntraAttributeName, EntraAttributeValues } from '../directory/entra/user.js'
+import type { EntraAttributeValues } from '../directory/entra/user.js'
 import { ExpressionError } from '../expressions/syntax.js'
-import { text, truth, values, type Value } from '../expressions/values.js'
+import { text, type Value } from '../expressions/values.js'
 import type { CompiledSchema, MappingContext } from './compiled-schema.js'
 import { checkExtensionData } from './extension-data.js'
+import { ENTERPRISE_USER_URN } from '../scim/types.js'
 
 export type MatchableAttribute = 'employeeId' | 'userPrincipalName' | 'mailNickname'
 
-export interface MappedUser {
+/**
+ * A source user mapped onto a directory's attributes. Typed by default for the entra
+ * directory; the ad directory reads it with its own attribute types (see the ad applier).
+ */
+export interface MappedUser<Values = Partial<EntraAttributeValues>, Matchable extends string = MatchableAttribute, Unique extends string = 'userPrincipalName' | 'mailNickname'> {
   /** Values of mappings that flow Always: written on create and on update. */
-  attributes: Partial<EntraAttributeValues>
+  attributes: Values
   /** Values written only when the user is created: ObjectAddOnly mappings and defaults for a source with no value. */
-  onCreate: Partial<EntraAttributeValues>
+  onCreate: Values
   /** None mappings' defaults: written whenever the target is empty. */
-  whenEmpty: Partial<EntraAttributeValues>
+  whenEmpty: Values
   /** The values to match a user by, in matching precedence. */
-  matchKeys: Array<{ attribute: MatchableAttribute, value: string }>
-  /** The manager's externalId (bulkId references already resolved), absent when the source sent none. */
-  managerExternalId?: string
+  matchKeys: Array<{ attribute: Matchable, value: string }>
+  /**
+   * The manager's externalId (bulkId references already resolved); null when the record
+   * sends a manager without a value (the manager was removed: the link is cleared); absent
+   * when the record leaves the manager out, or no mapping writes it.
+   */
+  managerExternalId?: string | null
   /** SelectUniqueValue mappings: the first candidate no other user holds is written (on create only when add-only). */
-  unique: Array<{ target: 'userPrincipalName' | 'mailNickname', candidates: string[], onCreateOnly: boolean }>
+  unique: Array<{ target: Unique, candidates: string[], onCreateOnly: boolean }>
   /** Targets whose values came through Redact: the log shows them hidden. */
-  redacted: EntraAttributeName[]
+  redacted: string[]
   /** Out of the job's scoping filter: not provisioned (and disabled if provisioned before). */
   outOfScope: boolean
   /** Custom extension attributes sent but not declared in the job's schema: accepted, not mapped, logged. */
@@ -53,17 +62,19 @@ export function applyMappings (user: Record<string, unknown>, schema: CompiledSc
       continue
     }
     if (result?.candidates !== undefined) {
-      mapped.unique.push({ target: mapping.target as 'userPrincipalName' | 'mailNickname', candidates: result.candidates, onCreateOnly: mapping.flowType === 'ObjectAddOnly' })
+      mapped.unique.push({ target: mapping.target as 'userPrincipalName', candidates: result.candidates, onCreateOnly: mapping.flowType === 'ObjectAddOnly' })
       continue
     }
     const value = result === undefined || isEmpty(result.value) ? null : result.value
     if (mapping.target === 'manager') {
       const manager = value === null ? null : text(value)
-      if (manager !== null) mapped.managerExternalId = manager.startsWith('bulkId:') ? resolveBulkId(manager.slice('bulkId:'.length)) : manager
+      if (manager !== null) mapped.managerExternalId = manager.startsWith('bulkId:') ? resolveBulkId(manager.slice('bulkId:'.length)) ?? null : manager
+      else if (removesManager(user)) mapped.managerExternalId = null
       continue
     }
     const target = mapping.target
     if (value !== null) flowing.set(target, value)
+    const toTarget = schema.targets.convert
     const converted = value === null ? undefined : toTarget(target, value)
     if (converted instanceof Error) { mapped.error ??= { errorCode: 'ExpressionEvaluationFailed', target, reason: converted.message }; continue }
     if (result?.redacted === true) mapped.redacted.push(target)
@@ -83,20 +94,30 @@ export function applyMappings (user: Record<string, unknown>, schema: CompiledSc
   return mapped
 }
 
+/**
+ * Whether the record says it has no manager — `manager` sent with no value — rather than
+ * leaving the manager out: an absent attribute keeps what the user has, as every attribute
+ * does, while a manager emptied at the source (the column blanked in the HR export) unlinks.
+ */
+function removesManager (user: Record<string, unknown>): boolean {
+  const enterprise = ownValue(user, ENTERPRISE_USER_URN)
+  if (typeof enterprise !== 'object' || enterprise === null) return false
+  const manager = ownValue(enterprise as Record<string, unknown>, 'manager')
+  if (manager === null) return true
+  if (typeof manager !== 'object' || manager === undefined) return false
+  const value = ownValue(manager as Record<string, unknown>, 'value')
+  return value === undefined || value === null || value === ''
+}
+
+function ownValue (object: Record<string, unknown>, name: string): unknown {
+  const key = Object.keys(object).find(candidate => candidate.toLowerCase() === name.toLowerCase())
+  return key === undefined ? undefined : object[key]
+}
+
 function isEmpty (value: Value): boolean {
   return value === null || value === '' || (Array.isArray(value) && value.length === 0)
 }
 
-function assign (into: Partial<EntraAttributeValues>, target: EntraAttributeName, value: unknown): void {
+function assign (into: object, target: string, value: unknown): void {
   if (value !== undefined && !(value instanceof Error)) (into as Record<string, unknown>)[target] = value
-}
-
-/** A value in the target attribute's type: accountEnabled is a boolean, businessPhones a list, the rest text. */
-function toTarget (target: EntraAttributeName, value: Value): unknown {
-  if (target === 'accountEnabled') {
-    const enabled = truth(value)
-    return enabled ?? new Error(`accountEnabled takes True or False, not ${JSON.stringify(text(value))}`)
-  }
-  if (target === 'businessPhones') return values(value)
-  return text(value)
 }

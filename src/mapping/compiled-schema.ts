@@ -5,6 +5,7 @@ import { toValue } from './source-values.js'
 import { compileAttributePath, type AttributeReader } from './attribute-path.js'
 import type { ExtensionAttribute, FlowType, JobSchema, MappingTarget, MappingType } from './job-schema.js'
 import { compileScope, type ScopePredicate } from './scope.js'
+import { targetSchemaFor, type TargetSchema } from './targets.js'
 
 /**
  * What a mapping computes for one user: a value, or undefined when nothing flows. A
@@ -37,6 +38,8 @@ export interface CompiledSchema {
   inScope: ScopePredicate | null
   /** Declared extension attributes by lower-case schema URN, then lower-case name. */
   extensions: Map<string, Map<string, ExtensionAttribute>>
+  /** The directory the schema writes to: its attributes' types. */
+  targets: TargetSchema
 }
 
 const readers = new Map<string, AttributeReader>()
@@ -52,7 +55,7 @@ function readerFor (path: string): AttributeReader {
 }
 
 /** Compiles a schema already checked by validateJobSchema; throws if it was not. */
-export function compileSchema (schema: JobSchema, version: number): CompiledSchema {
+export function compileSchema (schema: JobSchema, version: number, templateId = 'API2AAD'): CompiledSchema {
   const mappings = schema.attributeMappings.map((mapping): CompiledMapping => {
     const base = { target: mapping.targetAttributeName, mappingType: mapping.mappingType, flowType: mapping.flowType, defaultValue: mapping.defaultValue, matchingPriority: mapping.matchingPriority }
     switch (mapping.mappingType) {
@@ -82,7 +85,9 @@ export function compileSchema (schema: JobSchema, version: number): CompiledSche
             }
             if (selectsUnique) {
               try { expression.evaluate(input) } catch (err) {
-                if (!(err instanceof ExpressionError) || candidates.length === 0) throw err
+                if (!(err instanceof ExpressionError)) throw err
+                // Failing at SelectUniqueValue itself with no candidate: every one was empty, so nothing flows.
+                if (candidates.length === 0) { if (err.position === expression.tree.position) return undefined; throw err }
               }
               return { value: null, redacted: false, candidates }
             }
@@ -101,5 +106,5 @@ export function compileSchema (schema: JobSchema, version: number): CompiledSche
     if (!extensions.has(urn)) extensions.set(urn, new Map())
     extensions.get(urn)!.set(attribute.name.toLowerCase(), attribute)
   }
-  return { version, mappings, matching, inScope: schema.scope === null ? null : compileScope(schema.scope), extensions }
+  return { version, mappings, matching, inScope: schema.scope === null ? null : compileScope(schema.scope), extensions, targets: targetSchemaFor(templateId) }
 }

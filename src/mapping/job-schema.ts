@@ -1,5 +1,3 @@
-import type { EntraAttributeName } from '../directory/entra/user.js'
-
 /**
  * A job's schema: how source (SCIM) users become directory users. Shaped like Graph's
  * objectMapping: attribute mappings, a scoping filter and the custom extension attributes
@@ -30,7 +28,8 @@ export interface AttributeMappingDefinition {
   matchingPriority: number
 }
 
-export type MappingTarget = EntraAttributeName | 'manager'
+/** An attribute of the directory's users (which ones depends on the template: see targets.ts), or `manager`. */
+export type MappingTarget = string
 
 export interface ScopeFilter {
   groups: Array<{ clauses: ScopeClause[] }>
@@ -70,5 +69,13 @@ export interface ExtensionAttribute {
   multiValued: boolean
 }
 
-/** Matching is by indexed attributes only, so it stays one index probe per key. */
-export const MATCHABLE_TARGETS: readonly MappingTarget[] = ['employeeId', 'userPrincipalName', 'mailNickname']
+
+/** A Direct mapping that flows Always; used to write templates' default schemas. */
+export function directMapping (source: string, target: MappingTarget, matchingPriority = 0): AttributeMappingDefinition {
+  return { targetAttributeName: target, source: { type: 'Attribute', name: source, expression: null }, mappingType: 'Direct', flowType: 'Always', defaultValue: null, matchingPriority }
+}
+
+/** An Expression mapping; used to write templates' default schemas. */
+export function expressionMapping (text: string, target: MappingTarget, flowType: FlowType = 'Always'): AttributeMappingDefinition {
+  return { targetAttributeName: target, source: { type: 'Function', name: null, expression: text }, mappingType: 'Expression', flowType, defaultValue: null, matchingPriority: 0 }
+}

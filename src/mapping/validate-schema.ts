@@ -1,10 +1,10 @@
-import { ENTRA_ATTRIBUTES } from '../directory/entra/user.js'
 import { compileExpression } from '../expressions/evaluate.js'
 import { compileDotNetRegex } from '../expressions/safe-regex.js'
 import { ExpressionError, type ExpressionNode } from '../expressions/syntax.js'
 import { CORE_USER_URN, ENTERPRISE_USER_URN } from '../scim/types.js'
-import { MATCHABLE_TARGETS, SCOPE_OPERATORS, type AttributeMappingDefinition, type ExtensionAttribute, type JobSchema, type ScopeClause } from './job-schema.js'
+import { SCOPE_OPERATORS, type AttributeMappingDefinition, type ExtensionAttribute, type JobSchema, type ScopeClause } from './job-schema.js'
 import { unknownSourceReason } from './source-attributes.js'
+import type { TargetSchema } from './targets.js'
 
 /** One thing wrong with a submitted schema: where (JSON pointer, and the mapping's target), and why. */
 export interface SchemaProblem {
@@ -15,8 +15,6 @@ export interface SchemaProblem {
   reason: string
 }
 
-const TARGETS = new Set<string>([...ENTRA_ATTRIBUTES, 'manager'])
-const UNIQUE_TARGETS: string[] = ['userPrincipalName', 'mailNickname']
 const EXTENSION_URN = /^urn:[A-Za-z0-9][A-Za-z0-9-]{0,31}:[!-~]+$/
 const ATTRIBUTE_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,127}$/
 
@@ -25,7 +23,7 @@ const ATTRIBUTE_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,127}$/
  * functions and attributes, every target exists once, matching is possible, filters and
  * patterns are sound. All problems are reported at once, each with where it is.
  */
-export function validateJobSchema (schema: JobSchema): SchemaProblem[] {
+export function validateJobSchema (schema: JobSchema, targets: TargetSchema): SchemaProblem[] {
   const problems: SchemaProblem[] = []
   checkExtensions(schema.extensionAttributes, problems)
   const extensions = schema.extensionAttributes
@@ -36,16 +34,16 @@ export function validateJobSchema (schema: JobSchema): SchemaProblem[] {
     const report = (pointer: string, reason: string, position?: number): void => {
       problems.push({ pointer: `${at}${pointer}`, targetAttributeName: mapping.targetAttributeName, reason, ...(position === undefined ? {} : { position }) })
     }
-    if (!TARGETS.has(mapping.targetAttributeName)) {
-      report('/targetAttributeName', `'${mapping.targetAttributeName}' is not an attribute of the directory's users; targets: ${[...TARGETS].join(', ')}`)
+    if (!targets.attributes.has(mapping.targetAttributeName)) {
+      report('/targetAttributeName', `'${mapping.targetAttributeName}' is not an attribute of the directory's users; targets: ${[...targets.attributes].join(', ')}`)
     } else if (seenTargets.has(mapping.targetAttributeName)) {
       report('/targetAttributeName', `'${mapping.targetAttributeName}' is already mapped by attributeMappings/${seenTargets.get(mapping.targetAttributeName)}; a target takes one mapping`)
     } else {
       seenTargets.set(mapping.targetAttributeName, i)
     }
-    checkSource(mapping, extensions, report)
+    checkSource(mapping, extensions, targets, report)
     if (mapping.matchingPriority > 0) {
-      if (!MATCHABLE_TARGETS.includes(mapping.targetAttributeName)) report('/matchingPriority', `users can be matched on ${MATCHABLE_TARGETS.join(', ')}, not on '${mapping.targetAttributeName}'`)
+      if (!targets.matchable.includes(mapping.targetAttributeName)) report('/matchingPriority', `users can be matched on ${targets.matchable.join(', ')}, not on '${mapping.targetAttributeName}'`)
       if (mapping.mappingType === 'None' || mapping.mappingType === 'Constant') report('/matchingPriority', `a ${mapping.mappingType} mapping cannot match users: it does not read the source record`)
       if (mapping.flowType !== 'Always') report('/flowType', 'a matching attribute must flow Always, or a changed value could never be matched again')
       const earlier = priorities.get(mapping.matchingPriority)
@@ -54,13 +52,13 @@ export function validateJobSchema (schema: JobSchema): SchemaProblem[] {
     }
   }
   if (priorities.size === 0) {
-    problems.push({ pointer: '/attributeMappings', reason: `no mapping has a matchingPriority: give one of ${MATCHABLE_TARGETS.join(', ')} matchingPriority 1, so records can be matched to users` })
+    problems.push({ pointer: '/attributeMappings', reason: `no mapping has a matchingPriority: give one of ${targets.matchable.join(', ')} matchingPriority 1, so records can be matched to users` })
   }
   schema.scope?.groups.forEach((group, g) => group.clauses.forEach((clause, c) => checkClause(clause, `/scope/groups/${g}/clauses/${c}`, extensions, problems)))
   return problems
 }
 
-function checkSource (mapping: AttributeMappingDefinition, extensions: ExtensionAttribute[], report: (pointer: string, reason: string, position?: number) => void): void {
+function checkSource (mapping: AttributeMappingDefinition, extensions: ExtensionAttribute[], targets: TargetSchema, report: (pointer: string, reason: string, position?: number) => void): void {
   const source = mapping.source
   switch (mapping.mappingType) {
     case 'None':
@@ -79,8 +77,8 @@ function checkSource (mapping: AttributeMappingDefinition, extensions: Extension
       if (source?.expression == null || source.expression === '') { report('/source/expression', 'an Expression mapping carries its text in source.expression'); return }
       try {
         const compiled = compileExpression(source.expression)
-        if (compiled.tree.type === 'Function' && compiled.tree.name === 'SelectUniqueValue' && !UNIQUE_TARGETS.includes(mapping.targetAttributeName)) {
-          report('/source/expression', `SelectUniqueValue picks a value no other user holds, for an attribute the directory keeps unique: ${UNIQUE_TARGETS.join(' or ')}`, compiled.tree.position)
+        if (compiled.tree.type === 'Function' && compiled.tree.name === 'SelectUniqueValue' && !targets.unique.includes(mapping.targetAttributeName)) {
+          report('/source/expression', `SelectUniqueValue picks a value no other user holds, for an attribute the directory keeps unique: ${targets.unique.join(', ')}`, compiled.tree.position)
         }
         for (const attribute of attributesOf(compiled.tree)) {
           const unknown = unknownSourceReason(attribute.name, extensions)

@@ -3,7 +3,8 @@ import type { BulkOperation } from '../scim/types.js'
 import { ENTRA_ATTRIBUTES, type EntraAttributeName, type EntraAttributeValues, type EntraUserRecord, type SourceRecord } from '../directory/entra/user.js'
 import { checkUserPrincipalName, missingOnCreate } from '../directory/entra/rules.js'
 import type { MappedUser } from '../mapping/apply-mappings.js'
-import type { ModifiedProperty, OperationOutcome, ProvisioningStep } from './outcome.js'
+import type { ModifiedProperty, OperationOutcome } from './outcome.js'
+import { fail, newOutcome, step, succeed } from './outcome-steps.js'
 import { DirectoryIndex } from './directory-index.js'
 
 export interface PreparedOperation {
@@ -312,10 +313,10 @@ function linkManager (user: EntraUserRecord, mapped: MappedUser, index: Director
   if (mapped.managerExternalId === undefined) return
   const before = user.managerId
   user.managerExternalId = mapped.managerExternalId
-  const manager = index.liveByEmployeeId(mapped.managerExternalId)
+  const manager = mapped.managerExternalId === null ? undefined : index.liveByEmployeeId(mapped.managerExternalId)
   user.managerId = manager !== undefined && manager.id !== user.id ? manager.id : null
   if (user.managerId !== before) outcome.modifiedProperties.push({ displayName: 'manager', oldValue: before, newValue: user.managerId })
-  if (user.managerId === null) {
+  if (user.managerId === null && mapped.managerExternalId !== null) {
     outcome.steps.push(step('EntryReferenceResolution', 'referenceResolution', 'warning',
       `Manager '${mapped.managerExternalId}' is not provisioned yet; the link is made as soon as it arrives.`))
   }
@@ -371,42 +372,4 @@ function display (values: EntraAttributeValues, attribute: EntraAttributeName): 
   if (value === null || value === undefined) return null
   if (Array.isArray(value)) return value.length === 0 ? null : JSON.stringify(value)
   return String(value)
-}
-
-function newOutcome (op: BulkOperation, mapped: MappedUser): OperationOutcome {
-  const sourceName = typeof op.data.displayName === 'string' ? op.data.displayName : (mapped.attributes.userPrincipalName ?? null)
-  return {
-    operationIndex: op.index,
-    bulkId: op.bulkId,
-    method: op.method,
-    externalId: op.data.externalId,
-    sourceDisplayName: sourceName,
-    action: 'other',
-    status: 'success',
-    errorCode: null,
-    reason: null,
-    targetId: null,
-    targetDisplayName: null,
-    modifiedProperties: [],
-    steps: [step('EntryImport', 'import', 'success', `Received user '${op.data.externalId}' (${op.method}) from the API.`)]
-  }
-}
-
-function succeed (outcome: OperationOutcome, user: EntraUserRecord, stepName: string, description: string): void {
-  outcome.status = 'success'
-  outcome.targetId = user.id
-  outcome.targetDisplayName = user.displayName
-  outcome.steps.push(step(stepName, 'export', 'success', description))
-}
-
-function fail (outcome: OperationOutcome, errorCode: string, reason: string): undefined {
-  outcome.status = 'failure'
-  outcome.errorCode = errorCode
-  outcome.reason = reason
-  outcome.steps.push(step('EntryExport', 'export', 'failure', reason))
-  return undefined
-}
-
-function step (name: string, type: ProvisioningStep['provisioningStepType'], status: ProvisioningStep['status'], description: string): ProvisioningStep {
-  return { name, provisioningStepType: type, status, description }
 }

@@ -11,7 +11,13 @@ import type { OperationOutcome } from './outcome.js'
 import { prepareRequest, readOperations, type Preparation } from './prepare-request.js'
 import { compiledSchemaFor } from '../jobs/job-schema-repository.js'
 import { prepareResyncRequest } from './resync.js'
+import { linkedReportEntries } from './reference-resolution.js'
+import { stageOperations } from './staged-operations.js'
+import { applyToAdDirectory } from './ad/apply-ad-batch.js'
 import type { PreparedRequests } from './prepared-requests.js'
+
+/** Advisory lock class of a directory's writes (the second key is the directory's hash). */
+const DIRECTORY_LOCK = 0x5c1d
 
 /** After this many attempts a request is completed with every operation failed, so the job's queue moves on. */
 export const MAX_ATTEMPTS = 5
@@ -26,7 +32,7 @@ export interface BatchOptions {
   prepared?: PreparedRequests
 }
 
-interface ClaimedRequest {
+export interface ClaimedRequest {
   id: string
   sequence: number
   attempts: number
@@ -36,10 +42,13 @@ interface ClaimedRequest {
   origin: 'client' | 'resync'
 }
 
-interface ClaimedBatch {
+export interface ClaimedBatch {
   jobId: string
   directoryId: string
+  kind: 'entra' | 'ad'
   domains: string[]
+  /** ad directories: where users go when no mapping places them. */
+  defaultOu: string | null
   /** In acceptance order. */
   requests: ClaimedRequest[]
 }
@@ -121,7 +130,7 @@ async function claim (db: Db, requestIds: string[], preparedIds: string[]): Prom
     `UPDATE bulk_requests r SET state = 'processing', started_at = coalesce(started_at, clock_timestamp()), attempts = attempts + 1
      FROM sync_jobs j JOIN directories d ON d.id = j.directory_id
      WHERE r.id = ANY($1::uuid[]) AND j.id = r.job_id AND r.state IN ('queued', 'processing')
-     RETURNING r.id, r.sequence, r.job_id, r.attempts, r.last_error, r.origin, d.id AS directory_id, d.domains,
+     RETURNING r.id, r.sequence, r.job_id, r.attempts, r.last_error, r.origin, d.id AS directory_id, d.domains, d.kind, d.default_ou,
        CASE WHEN r.id = ANY($2::uuid[]) AND r.attempts <= $3 THEN NULL ELSE r.payload END AS payload`,
     [requestIds, preparedIds, MAX_ATTEMPTS])
   if (rows.length === 0) return undefined
@@ -130,10 +139,10 @@ async function claim (db: Db, requestIds: string[], preparedIds: string[]): Prom
   const requests = rows.filter(row => row.job_id === first.job_id)
     .map((row): ClaimedRequest => ({ id: row.id, sequence: Number(row.sequence), attempts: row.attempts, lastError: row.last_error, payload: row.payload, origin: row.origin }))
     .sort((a, b) => a.sequence - b.sequence)
-  return { jobId: first.job_id, directoryId: first.directory_id, domains: first.domains, requests }
+  return { jobId: first.job_id, directoryId: first.directory_id, kind: first.kind, domains: first.domains, defaultOu: first.default_ou, requests }
 }
 
-interface AppliedBatch {
+export interface AppliedBatch {
   /** Log entries written. */
   entries: number
   /** One per operation (reference-resolution entries excluded): what the cycle counts. */
@@ -174,6 +183,11 @@ async function applyRequests (client: DbClient, batch: ClaimedBatch, cycle: Cycl
     }
   }
 
+  // Two jobs may write one directory: their batches take turns, so each sees the other's
+  // users (unique values, managers arriving) once committed, never half-way.
+  await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [DIRECTORY_LOCK, batch.directoryId])
+  if (batch.kind === 'ad') return await applyToAdDirectory(client, batch, { operations, requestOfOperation, entries }, cycle, options, writeLogs)
+
   const keys = lookupKeys(operations)
   const loaded = await loadUsersForRequest(client, batch.directoryId, keys.employeeIds, keys.upns, keys.nicknames)
   const { settings } = cycle
@@ -206,37 +220,9 @@ async function applyRequests (client: DbClient, batch: ClaimedBatch, cycle: Cycl
   const applied = { outcomes: entries.map(entry => entry.outcome), appliedDeletes: result.appliedDeletes, staged: result.staged.length }
   if (linked.length === 0) return { entries: entries.length, ...applied }
 
-  // A linked report is logged with the request whose operation brought its manager in.
-  const requestOfUser = new Map<string, string>()
-  result.outcomes.forEach((outcome, index) => { if (outcome.targetId !== null) requestOfUser.set(outcome.targetId, requestOfOperation[index]!) })
-  const linkedEntries = linked.map((report): LogEntry => ({
-    requestId: requestOfUser.get(report.managerId) ?? batch.requests.at(-1)!.id,
-    outcome: {
-      operationIndex: -1,
-      method: null,
-      externalId: report.employeeId,
-      sourceDisplayName: report.displayName,
-      action: 'update',
-      status: 'success',
-      errorCode: null,
-      reason: null,
-      targetId: report.id,
-      targetDisplayName: report.displayName,
-      modifiedProperties: [{ displayName: 'manager', oldValue: null, newValue: report.managerId }],
-      steps: [{ name: 'EntryReferenceResolution', provisioningStepType: 'referenceResolution', status: 'success', description: `Linked manager '${report.managerExternalId}', which arrived in this request.` }]
-    }
-  }))
+  const linkedEntries = linkedReportEntries(linked, result.outcomes, requestOfOperation, batch.requests.at(-1)!.id)
   await writeLogs(encodeLogEntries(linkedEntries))
   return { entries: entries.length + linkedEntries.length, ...applied }
-}
-
-async function stageOperations (client: DbClient, jobId: string, staged: Array<{ requestId: string, operationIndex: number, userId: string, action: string }>): Promise<void> {
-  if (staged.length === 0) return
-  await client.query(
-    `INSERT INTO staged_operations (id, job_id, request_id, operation_index, user_id, action)
-     SELECT gen_random_uuid(), $1, x.request_id, x.operation_index, x.user_id, x.action
-     FROM json_to_recordset($2::json) AS x(request_id uuid, operation_index int, user_id uuid, action text)`,
-    [jobId, JSON.stringify(staged.map(op => ({ request_id: op.requestId, operation_index: op.operationIndex, user_id: op.userId, action: op.action })))])
 }
 
 /**
@@ -268,7 +254,7 @@ function lookupKeys (operations: PreparedOperation[]): { employeeIds: string[], 
       if (key.attribute === 'employeeId') employeeIds.add(key.value)
       else (key.attribute === 'userPrincipalName' ? upns : nicknames).add(key.value.toLowerCase())
     }
-    if (mapped.managerExternalId !== undefined) employeeIds.add(mapped.managerExternalId)
+    if (typeof mapped.managerExternalId === 'string') employeeIds.add(mapped.managerExternalId)
     for (const { target, candidates } of mapped.unique) {
       for (const candidate of candidates) (target === 'userPrincipalName' ? upns : nicknames).add(candidate.toLowerCase())
     }

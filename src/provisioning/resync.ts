@@ -22,11 +22,15 @@ interface ResyncPayload {
 export async function scheduleResync (client: DbClient, jobId: string): Promise<{ requestIds: string[], users: number }> {
   const { rows } = await client.query(
     `WITH users AS (
-       SELECT id, source_request_id, source_operation_index, (row_number() OVER (ORDER BY source_request_id, source_operation_index) - 1) / $2 AS chunk
-       FROM directory_users WHERE source_job_id = $1 AND source_request_id IS NOT NULL AND deleted_at IS NULL)
+       SELECT id, source_request_id, source_operation_index
+       FROM directory_users WHERE source_job_id = $1 AND source_request_id IS NOT NULL AND deleted_at IS NULL
+       UNION ALL
+       SELECT id, source_request_id, source_operation_index FROM ad_users WHERE source_job_id = $1 AND source_request_id IS NOT NULL),
+     numbered AS (
+       SELECT id, source_request_id, source_operation_index, (row_number() OVER (ORDER BY source_request_id, source_operation_index) - 1) / $2 AS chunk FROM users)
      INSERT INTO bulk_requests (id, job_id, payload, operation_count, origin)
      SELECT gen_random_uuid(), $1, json_build_object('resync', json_agg(json_build_array(id, source_request_id, source_operation_index) ORDER BY source_request_id, source_operation_index))::text, count(*), 'resync'
-     FROM users GROUP BY chunk ORDER BY chunk
+     FROM numbered GROUP BY chunk ORDER BY chunk
      RETURNING id, operation_count`, [jobId, USERS_PER_REQUEST])
   return { requestIds: rows.map(row => row.id as string), users: rows.reduce((sum, row) => sum + Number(row.operation_count), 0) }
 }
@@ -57,6 +61,8 @@ export async function prepareResyncRequest (client: DbClient, jobId: string, pay
     schemaVersion: preparation.schema.version,
     operations: prepared.map((operation, i) => {
       const source: SourceRecord = { jobId, requestId: found[i]!.request_id, operationIndex: found[i]!.operation_index }
+      // The link the user has stays: the record was read without its manager on purpose.
+      delete operation.mapped.managerExternalId
       return { ...operation, source, resync: true }
     })
   }

@@ -68,6 +68,28 @@ t.test('bad bodies → 400', async t => {
   t.match(error.message, /'displayName'/)
 })
 
+t.test('API2AD on an ad directory → 201; each template only on its kind of directory', async t => {
+  const ad = await app.inject({ method: 'POST', url: '/directories', headers: auth(), payload: { displayName: 'Contoso AD', kind: 'ad', domain: 'contoso.com', defaultOu: 'OU=Users,DC=contoso,DC=com' } })
+  const adId = ad.json().id as string
+  const created = await app.inject({ method: 'POST', url: '/servicePrincipals', headers: auth([ROLE.syncReadWrite]), payload: { displayName: 'Workday to AD', templateId: 'API2AD', directoryId: adId } })
+  t.equal(created.statusCode, 201, created.body)
+  const sp = created.json()
+  t.equal(sp.templateId, 'API2AD')
+  t.equal(sp.directoryId, adId)
+  t.match(sp.job.id, /^API2AD\.[0-9a-f]{32}\.[0-9a-f-]{36}$/)
+  t.equal(sp.job.templateId, 'API2AD')
+  t.equal(sp.job.status.code, 'NotRun')
+
+  let error = assertGraphError(t, await app.inject({ method: 'POST', url: '/servicePrincipals', headers: auth(), payload: { displayName: 'HR', templateId: 'API2AAD', directoryId: adId } }), 400, 'BadRequest')
+  t.equal(error.message, `templateId API2AAD provisions into entra directories, and directory ${adId} is an ad directory: use API2AD.`)
+  t.same(error.details, [{ code: 'invalidValue', target: '/templateId', message: 'API2AAD does not fit an ad directory; API2AD does' }])
+
+  const entraId = await newDirectory()
+  error = assertGraphError(t, await app.inject({ method: 'POST', url: '/servicePrincipals', headers: auth(), payload: { displayName: 'HR', templateId: 'API2AD', directoryId: entraId } }), 400, 'BadRequest')
+  t.equal(error.message, `templateId API2AD provisions into ad directories, and directory ${entraId} is an entra directory: use API2AAD.`)
+  t.same(error.details.map((detail: any) => detail.target), ['/templateId'])
+})
+
 t.test('GET …/jobs: unknown app → 404, non-uuid → 400', async t => {
   assertGraphError(t, await app.inject({ method: 'GET', url: '/servicePrincipals/0b5c0d7e-1111-4222-8333-444455556666/synchronization/jobs', headers: auth() }), 404, 'ResourceNotFound')
   assertGraphError(t, await app.inject({ method: 'GET', url: '/servicePrincipals/nope/synchronization/jobs', headers: auth() }), 400, 'BadRequest')

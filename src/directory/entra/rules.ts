@@ -1,7 +1,7 @@
 import type { EntraAttributeValues } from './user.js'
 
 export interface RuleViolation {
-  errorCode: 'InvalidDomain' | 'AzureActiveDirectoryInvalidUserPrincipalName' | 'MandatoryFieldsMissing'
+  errorCode: 'InvalidDomain' | 'AzureActiveDirectoryInvalidUserPrincipalName' | 'MandatoryFieldsMissing' | 'InvalidAttributeSyntax'
   reason: string
 }
 

@@ -12,7 +12,8 @@ export default fp(async function errors (app: FastifyInstance) {
     if (err instanceof GraphError) return reply.code(err.statusCode).headers(err.headers).send(err.toBody())
     if (err.validation !== undefined) {
       const where = err.validationContext ?? 'request'
-      const details = err.validation.map(issue => ({
+      // An if/then/else schema adds a summary "must match then schema" to the failures it explains.
+      const details = err.validation.filter(issue => issue.keyword !== 'if').map(issue => ({
         code: 'invalidValue',
         target: `${where}${issue.instancePath === '' ? '' : issue.instancePath}`,
         message: `${issue.instancePath === '' ? where : issue.instancePath} ${issue.message ?? 'is invalid'}` +

@@ -4,6 +4,7 @@ import { withTransaction } from '../../db/pool.js'
 import { getJobSchema, saveJobSchema } from '../../jobs/job-schema-repository.js'
 import { declarationsFromSample } from '../../mapping/extension-data.js'
 import { validateJobSchema } from '../../mapping/validate-schema.js'
+import { targetSchemaFor } from '../../mapping/targets.js'
 import { GraphError } from '../graph-error.js'
 import { jobParams, requireJob, type JobParams } from '../job-routes.js'
 import { ROLES } from '../plugins/auth.js'
@@ -55,7 +56,7 @@ export default async function jobSchemaExtensionRoutes (app: FastifyInstance): P
       const added = declarationsFromSample(users).filter(attribute => !known.has(`${attribute.schema.toLowerCase()}:${attribute.name.toLowerCase()}`))
       if (added.length === 0) return { added, schema: presentSchema(stored) }
       const schema = { ...stored.schema, extensionAttributes: [...stored.schema.extensionAttributes, ...added] }
-      const problems = validateJobSchema(schema)
+      const problems = validateJobSchema(schema, targetSchemaFor(job.templateId))
       if (problems.length > 0) {
         throw new GraphError(400, 'InvalidSchema', `The sample declares attributes that cannot be declared: ${problems[0]!.reason}`,
           problems.map(problem => ({ code: 'InvalidSchema', message: problem.reason, target: problem.pointer })))

@@ -8,6 +8,7 @@ import { printExpression } from '../../expressions/print.js'
 import { getJobSchema, saveJobSchema, type StoredJobSchema } from '../../jobs/job-schema-repository.js'
 import { SCOPE_OPERATORS, type AttributeMappingDefinition, type JobSchema } from '../../mapping/job-schema.js'
 import { validateJobSchema } from '../../mapping/validate-schema.js'
+import { targetSchemaFor } from '../../mapping/targets.js'
 import { GraphError } from '../graph-error.js'
 import { jobParams, requireJob, type JobParams } from '../job-routes.js'
 import { ROLES } from '../plugins/auth.js'
@@ -160,7 +161,7 @@ export default async function jobSchemaMappingRoutes (app: FastifyInstance): Pro
       scope: request.body.scope ?? null,
       extensionAttributes: request.body.extensionAttributes ?? []
     }
-    const problems = validateJobSchema(schema)
+    const problems = validateJobSchema(schema, targetSchemaFor(job.templateId))
     if (problems.length > 0) {
       throw new GraphError(400, 'InvalidSchema', `The schema has ${problems.length} problem${problems.length === 1 ? '' : 's'}: ${problems[0]!.pointer}: ${problems[0]!.reason}`,
         problems.map(problem => ({ code: 'InvalidSchema', message: problem.reason, target: problem.pointer, ...(problem.targetAttributeName === undefined ? {} : { targetAttributeName: problem.targetAttributeName }), ...(problem.position === undefined ? {} : { position: problem.position }) })))

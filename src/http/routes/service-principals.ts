@@ -1,18 +1,21 @@
 import type { FastifyInstance } from 'fastify'
 import { recordAudit } from '../../audit/audit-log.js'
 import { getDirectory } from '../../directory/repository.js'
-import { createServicePrincipal, deleteServicePrincipal, getServicePrincipal, listJobs, notifyJobChange, type ServicePrincipal } from '../../jobs/repository.js'
+import { createServicePrincipal, deleteServicePrincipal, getServicePrincipal, listJobs, notifyJobChange, type ServicePrincipal, type TemplateId } from '../../jobs/repository.js'
 import { ROLES } from '../plugins/auth.js'
 import { GraphError, notFound } from '../graph-error.js'
 import { jobParams, jobResource, requireJob, spParams, type JobParams } from '../job-routes.js'
 import { errorResponses } from '../schemas.js'
+
+/** The kind of directory each template provisions into. */
+const TEMPLATE_DIRECTORY_KIND: Record<TemplateId, 'entra' | 'ad'> = { API2AAD: 'entra', API2AD: 'ad' }
 
 /** Graph-shaped routes for provisioning apps and their jobs; registered with and without the /v1.0 and /beta prefixes. */
 export default async function servicePrincipalRoutes (app: FastifyInstance): Promise<void> {
   const spResource = async (sp: ServicePrincipal): Promise<Record<string, unknown>> =>
     ({ id: sp.id, displayName: sp.displayName, templateId: sp.templateId, directoryId: sp.directoryId, owners: sp.owners, job: await jobResource(app.db, sp.job) })
 
-  app.post<{ Body: { displayName: string, templateId: 'API2AAD', directoryId: string, owners?: string[] } }>('/servicePrincipals', {
+  app.post<{ Body: { displayName: string, templateId: TemplateId, directoryId: string, owners?: string[] } }>('/servicePrincipals', {
     schema: {
       tags: ['provisioning apps'],
       summary: 'Create a provisioning app and its job',
@@ -24,7 +27,7 @@ export default async function servicePrincipalRoutes (app: FastifyInstance): Pro
         additionalProperties: false,
         properties: {
           displayName: { type: 'string', minLength: 1, maxLength: 256 },
-          templateId: { type: 'string', enum: ['API2AAD'], description: 'API2AAD provisions into an entra directory.' },
+          templateId: { type: 'string', enum: ['API2AAD', 'API2AD'], description: 'API2AAD provisions into an entra directory, API2AD into an ad directory.' },
           directoryId: { type: 'string', format: 'uuid' },
           owners: { type: 'array', maxItems: 100, uniqueItems: true, items: { type: 'string', minLength: 1, maxLength: 256 } }
         }
@@ -37,6 +40,11 @@ export default async function servicePrincipalRoutes (app: FastifyInstance): Pro
     const directory = await getDirectory(app.db, directoryId)
     if (directory === undefined) {
       throw new GraphError(400, 'BadRequest', `directoryId ${directoryId} does not exist; create it with POST /directories first.`, [{ code: 'invalidValue', target: '/directoryId', message: 'unknown directory' }])
+    }
+    if (TEMPLATE_DIRECTORY_KIND[templateId] !== directory.kind) {
+      const fitting = Object.entries(TEMPLATE_DIRECTORY_KIND).find(([, kind]) => kind === directory.kind)![0]
+      throw new GraphError(400, 'BadRequest', `templateId ${templateId} provisions into ${TEMPLATE_DIRECTORY_KIND[templateId]} directories, and directory ${directoryId} is an ${directory.kind} directory: use ${fitting}.`,
+        [{ code: 'invalidValue', target: '/templateId', message: `${templateId} does not fit an ${directory.kind} directory; ${fitting} does` }])
     }
     const sp = await createServicePrincipal(app.db, { displayName, templateId, directoryId, owners })
     await recordAudit(app.db, {
