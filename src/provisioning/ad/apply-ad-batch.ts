@@ -130,15 +130,18 @@ async function loadUsers (client: DbClient, batch: ClaimedBatch, domainDn: strin
     if (named === undefined && cns.length > 0) later.push({ user, cns })
   }
   const first = await loadAdUsers(client, batch.directoryId, domainDn, dedupe(keys))
-  const byEmployeeId = new Map(first.filter(user => user.employeeID !== null).map(user => [user.employeeID!, user]))
+  const byKey = new Map<string, AdUserRecord>()
+  for (const user of first) {
+    if (user.employeeID !== null) byKey.set(`employeeID:${user.employeeID}`, user)
+    if (user.userPrincipalName !== null) byKey.set(`userPrincipalName:${user.userPrincipalName.toLowerCase()}`, user)
+    byKey.set(`sAMAccountName:${user.sAMAccountName!.toLowerCase()}`, user)
+  }
   const more: AdLookupKeys = { employeeIds: [], upns: [], samPrefixes: [], relativeNames: [] }
   for (const { user, cns } of later) {
-    const matchedEmployee = user.matchKeys.find(key => key.attribute === 'employeeID')
-    const existing = matchedEmployee === undefined ? undefined : byEmployeeId.get(matchedEmployee.value)
+    const existing = user.matchKeys.map(key => byKey.get(`${key.attribute}:${key.attribute === 'employeeID' ? key.value : key.value.toLowerCase()}`)).find(found => found !== undefined)
     const ouId = existing !== undefined ? existing.ouId : defaultContainer?.ouId
     if (ouId === undefined) continue
     more.relativeNames.push(...cns.map(cn => ({ ouId, cn: cn.toLowerCase() })))
-    // A user renamed or moved may also be matched by its other attributes; its own row is already loaded.
   }
   if (more.relativeNames.length === 0) return first
   const loaded = new Map(first.map(user => [user.id, user]))
