@@ -132,7 +132,11 @@ async function main (): Promise<void> {
     LOG_LEVEL: 'warn',
     DB_POOL_MAX: '10',
     SHUTDOWN_DELAY_MS: '5000',
-    DEMO: 'false'
+    DEMO: 'false',
+    // One client drives the whole load into a paused job: the throttles run (their cost is
+    // measured) but are set high enough never to refuse.
+    RATE_LIMIT_PER_SECOND: '1000000',
+    MAX_BACKLOG_OPERATIONS: '100000000'
   }
   const profArgs = (role: string): string[] => CPU_PROF_DIR === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`, `--cpu-prof-name=${role}-${Date.now()}.cpuprofile`]
   const apiProcess = startRole(ROOT, build.mode, 'api', env, profArgs('api'))

@@ -9,14 +9,21 @@ import { createQueueBackend, type QueueBackend } from './queue/backend.js'
 import { JobQueues } from './queue/job-queues.js'
 import { JobLookup } from './ingest/job-lookup.js'
 import { UploadRateLimit } from './ingest/upload-rate-limit.js'
+import { JobBacklog } from './ingest/job-backlog.js'
+import { BacklogBound } from './ingest/backlog-bound.js'
 import { loggerOptions } from './logger.js'
 import { SCHEMAS_DIR } from './paths.js'
 import auth from './http/plugins/auth.js'
 import errors from './http/plugins/errors.js'
+import clientRateLimit from './http/plugins/client-rate-limit.js'
 import { openapiOptions } from './http/openapi-options.js'
 import { registerSharedSchemas } from './http/schemas.js'
 import { GraphError } from './http/graph-error.js'
 import healthRoutes from './http/routes/health.js'
+import docsRoutes from './http/routes/docs.js'
+import metricsRoutes from './http/routes/metrics.js'
+import httpMetrics from './metrics/http-metrics.js'
+import { trackPool, untrackPool } from './metrics/pool-metrics.js'
 import directoryRoutes from './http/routes/directories.js'
 import organizationalUnitRoutes from './http/routes/organizational-units.js'
 import directoryExportRoutes from './http/routes/directory-export.js'
@@ -25,6 +32,7 @@ import servicePrincipalRoutes from './http/routes/service-principals.js'
 import bulkUploadRoutes from './http/routes/bulk-upload.js'
 import bulkUploadStatusRoutes from './http/routes/bulk-upload-status.js'
 import auditLogRoutes from './http/routes/audit-logs.js'
+import provisioningLogRoutes from './http/routes/provisioning-logs.js'
 import notificationRoutes from './http/routes/notifications.js'
 import jobControlRoutes from './http/routes/job-control.js'
 import jobSettingsRoutes from './http/routes/job-settings.js'
@@ -40,6 +48,7 @@ declare module 'fastify' {
     queues: JobQueues
     jobLookup: JobLookup
     uploadRateLimit: UploadRateLimit
+    backlogBound: BacklogBound
     /** Absolute base URL for links: PUBLIC_URL, or what the client used to reach us. */
     publicBaseUrl: (request: FastifyRequest) => string
   }
@@ -75,8 +84,11 @@ export async function buildApp (config: Config, dependencies: AppDependencies = 
   app.decorate('queues', queues)
   app.decorate('jobLookup', new JobLookup(db))
   app.decorate('uploadRateLimit', new UploadRateLimit())
+  app.decorate('backlogBound', new BacklogBound(new JobBacklog(db, app.log), config.MAX_BACKLOG_OPERATIONS))
   app.decorate('publicBaseUrl', (request: FastifyRequest) => config.PUBLIC_URL?.replace(/\/$/, '') ?? `${request.protocol}://${request.host}`)
+  trackPool(db)
   app.addHook('onClose', async () => {
+    untrackPool(db)
     await queues.close()
     if (ownsBackend) await backend.close()
     if (ownsDb) await db.end()
@@ -97,9 +109,13 @@ export async function buildApp (config: Config, dependencies: AppDependencies = 
   }
   registerSharedSchemas(app)
   await app.register(errors)
+  await app.register(httpMetrics)
   await app.register(auth, { secret: config.JWT_SECRET, jwksUrl: config.JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE })
+  await app.register(clientRateLimit, { perSecond: config.RATE_LIMIT_PER_SECOND, burst: config.RATE_LIMIT_BURST, redisUrl: config.REDIS_URL, keyPrefix: config.QUEUE_PREFIX })
 
   await app.register(healthRoutes)
+  await app.register(docsRoutes)
+  await app.register(metricsRoutes, { token: config.METRICS_TOKEN })
   await app.register(directoryRoutes)
   await app.register(organizationalUnitRoutes)
   await app.register(directoryExportRoutes)
@@ -121,6 +137,7 @@ export async function buildApp (config: Config, dependencies: AppDependencies = 
       await scope.register(bulkUploadRoutes)
       await scope.register(notificationRoutes)
       await scope.register(auditLogRoutes)
+      await scope.register(provisioningLogRoutes)
     }, { prefix })
   }
   return app

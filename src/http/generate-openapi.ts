@@ -2,6 +2,8 @@ import type { FastifyInstance } from 'fastify'
 import { stringify } from 'yaml'
 import { buildApp } from '../app.js'
 import { loadConfig } from '../config.js'
+import { addCommonResponses } from './openapi-common-responses.js'
+import { attachExamples, readOpenapiExamples } from './openapi-examples.js'
 
 /**
  * Builds the app without touching any backend (the pg pool and the PostgreSQL queue backend
@@ -24,10 +26,15 @@ export async function generateOpenapiYaml (): Promise<string> {
   }
 }
 
-/** Renders the document of a ready app; the app is not usable for requests afterwards. */
+/**
+ * Renders the document of a ready app, with what every route shares and the recorded
+ * examples; the app is not usable for requests afterwards.
+ */
 export function renderOpenapiYaml (app: FastifyInstance): string {
   escapeSharedSchemas(app)
-  const document = unescapeDocument(structuredClone(app.swagger()))
+  const document = unescapeDocument(structuredClone(app.swagger())) as Record<string, any>
+  addCommonResponses(document)
+  attachExamples(document, readOpenapiExamples())
   // No anchors/aliases: several tools refuse them, and the file is read by people too.
   return stringify(document, { aliasDuplicateObjects: false })
 }

@@ -23,7 +23,8 @@ export const openapiOptions: SwaggerOptions = {
       description: 'Self-hosted API-driven inbound provisioning: HR systems POST SCIM 2.0 bulk requests (Core + Enterprise User) ' +
         'to a Graph-compatible bulkUpload endpoint; workers apply them to a target directory in acceptance order and log every operation. ' +
         'Graph-shaped paths (/servicePrincipals/…) are also served under /v1.0 and /beta. Errors use Graph\'s shape ' +
-        '`{"error":{"code","message","details"}}`. Every response carries a `request-id` header.'
+        '`{"error":{"code","message","details"}}`. Every response carries a `request-id` header. ' +
+        'The service shows this document as an interactive reference at /docs.'
     },
     tags: [
       { name: 'bulk upload', description: 'The Graph-compatible bulkUpload endpoint and the status of each accepted request.' },
@@ -31,7 +32,7 @@ export const openapiOptions: SwaggerOptions = {
       { name: 'provisioning jobs', description: 'Start, pause, restart and configure the job that applies bulk requests to a directory; its status, quarantine, statistics and notifications.' },
       { name: 'audit', description: 'Who did what to which provisioning app or job, and with what result.' },
       { name: 'directories', description: 'Target directories and the users provisioned into them.' },
-      { name: 'operations', description: 'Health checks and this document; no token needed.' }
+      { name: 'operations', description: 'Health checks, metrics and this document; no token needed.' }
     ],
     components: {
       securitySchemes: {

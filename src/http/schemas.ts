@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { AD_USER_SCHEMA } from '../directory/ad/user-resource.js'
 import { JOB_SETTINGS_PROPERTIES } from '../jobs/settings.js'
+import { PROVISIONING_OBJECT_SUMMARY_SCHEMA } from '../logs/provisioning-object-summary.js'
 
 /**
  * Shapes shared by routes, registered once by `$id` so handlers validate and serialize with
@@ -232,7 +233,7 @@ export const sharedSchemas = [
 ] as const
 
 export function registerSharedSchemas (app: FastifyInstance): void {
-  for (const schema of [...sharedSchemas, AD_USER_SCHEMA]) app.addSchema(schema)
+  for (const schema of [...sharedSchemas, AD_USER_SCHEMA, PROVISIONING_OBJECT_SUMMARY_SCHEMA]) app.addSchema(schema)
 }
 
 export const errorResponses = (...codes: number[]): Record<number, unknown> =>

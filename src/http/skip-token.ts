@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { GraphError } from './graph-error.js'
+import { readDateTime } from '../odata/filter-lexer.js'
 
 /**
  * A keyset position (timestamp and id of the last entry of a page), opaque to clients. The
@@ -10,10 +11,15 @@ export interface PagePosition { at: string, id: string }
 
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/
 
+/**
+ * The position a token carries. Anything this service did not issue is the client's 400: a
+ * token that does not decode, and also a well-formed one with a time PostgreSQL would refuse
+ * (year 0, February 30), which must not become a failed query.
+ */
 export function readSkipToken (token: string): PagePosition {
   try {
     const [at, id] = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as [string, string]
-    if (typeof at !== 'string' || !TIMESTAMP.test(at) || Number.isNaN(new Date(at).getTime())) throw new Error('bad token')
+    if (typeof at !== 'string' || !TIMESTAMP.test(at) || readDateTime(at) === undefined) throw new Error('bad token')
     if (typeof id !== 'string' || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw new Error('bad token')
     return { at, id }
   } catch {

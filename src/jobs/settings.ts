@@ -22,6 +22,11 @@ export interface JobSettings {
   maxPayloadBytes: number
   /** Uploads accepted per second for this job, per API process; null: no limit of its own. */
   maxRequestsPerSecond: number | null
+  /**
+   * Operations waiting to be processed above which uploads get 429 (back-pressure);
+   * null: the service's MAX_BACKLOG_OPERATIONS.
+   */
+  maxBacklogOperations: number | null
 }
 
 export const DEFAULT_JOB_SETTINGS: JobSettings = {
@@ -34,7 +39,8 @@ export const DEFAULT_JOB_SETTINGS: JobSettings = {
   skipOutOfScopeDeletions: false,
   maxOperations: 1000,
   maxPayloadBytes: 5 * 1024 * 1024,
-  maxRequestsPerSecond: null
+  maxRequestsPerSecond: null,
+  maxBacklogOperations: null
 }
 
 /** Upper bounds an operator may raise the limits to; they protect the process's memory. */
@@ -55,5 +61,6 @@ export const JOB_SETTINGS_PROPERTIES = {
   skipOutOfScopeDeletions: { type: 'boolean', description: 'When a provisioned user\'s record falls out of the job\'s scoping filter, keep the user as it is instead of disabling it.' },
   maxOperations: { type: 'integer', minimum: 1, maximum: SETTINGS_CEILINGS.maxOperations, description: 'Most operations one bulk request may carry (default 1,000; Entra allows 50).' },
   maxPayloadBytes: { type: 'integer', minimum: 1024, maximum: SETTINGS_CEILINGS.maxPayloadBytes, description: 'Largest bulk request body in bytes (default 5 MiB).' },
-  maxRequestsPerSecond: { type: ['integer', 'null'], minimum: 1, maximum: 100000, description: 'Uploads this job accepts per second, counted by each API process; above it, 429 with Retry-After. Null (the default): no limit of its own.' }
+  maxRequestsPerSecond: { type: ['integer', 'null'], minimum: 1, maximum: 100000, description: 'Uploads this job accepts per second, counted by each API process; above it, 429 with Retry-After. Null (the default): no limit of its own.' },
+  maxBacklogOperations: { type: ['integer', 'null'], minimum: 1, maximum: 100000000, description: 'Operations waiting in this job\'s queue above which uploads get 429 with a Retry-After computed from how fast the job processes them. Null (the default): the service-wide bound (MAX_BACKLOG_OPERATIONS, 200,000 unless configured).' }
 } as const

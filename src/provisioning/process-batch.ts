@@ -15,6 +15,7 @@ import { linkedReportEntries } from './reference-resolution.js'
 import { stageOperations } from './staged-operations.js'
 import { applyToAdDirectory } from './ad/apply-ad-batch.js'
 import type { PreparedRequests } from './prepared-requests.js'
+import { recordBatchCommitted } from '../metrics/worker-metrics.js'
 
 /** Advisory lock class of a directory's writes (the second key is the directory's hash). */
 const DIRECTORY_LOCK = 0x5c1d
@@ -98,13 +99,15 @@ export async function processBatch (db: Db, requestIds: string[], options: Batch
     // One completion time for the batch: its requests are applied together, in one transaction.
     // An error left by an earlier attempt (perhaps a neighbour's, in a failed batch) is cleared
     // once a request is applied; one that failed for good keeps the error that ended it.
-    await client.query(
+    const { rows: completed } = await client.query(
       `UPDATE bulk_requests SET state = 'completed', completed_at = batch.at, cycle_id = $2,
          last_error = CASE WHEN attempts > $3 THEN last_error END
-       FROM (SELECT clock_timestamp() AS at) batch WHERE id = ANY($1::uuid[])`, [ids, cycle.cycleId, MAX_ATTEMPTS])
+       FROM (SELECT clock_timestamp() AS at) batch WHERE id = ANY($1::uuid[])
+       RETURNING origin, extract(epoch FROM completed_at - received_at)::float8 AS "acceptToCommitSeconds"`, [ids, cycle.cycleId, MAX_ATTEMPTS])
     await checkThresholds(client, claimed.jobId, cycle, applied.staged)
     if (await endCycleIfIdle(client, claimed.jobId, cycle.cycleId, ids)) await enqueueFailureDigestIfDue(client, claimed.jobId, cycle)
     await client.query('COMMIT')
+    recordBatchCommitted(applied.outcomes, completed)
     return { state: 'completed', requestIds: ids, operations: applied.entries, cycleId: cycle.cycleId }
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {})

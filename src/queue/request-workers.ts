@@ -9,6 +9,7 @@ import type { QueueBackend, RequestWorker } from './backend.js'
 import { type JobQueues, queueNameFor } from './job-queues.js'
 import { sweepUnqueuedRequests } from './sweeper.js'
 import { throttledAnalyzer } from '../db/statistics.js'
+import { beginBusy } from '../metrics/worker-metrics.js'
 
 /** How soon a request of a job found inactive is looked at again. */
 const INACTIVE_RETRY_MS = 2000
@@ -91,7 +92,8 @@ export class RequestWorkers {
     const { db, log, backend } = this.options
     const prepared = new PreparedRequests()
     const worker = backend.createWorker(queueNameFor(jobId), async (job, token) => {
-      const result = await processPendingRequests(db, job.data.jobId, job.data.requestId, { log, prepared })
+      const endBusy = beginBusy()
+      const result = await processPendingRequests(db, job.data.jobId, job.data.requestId, { log, prepared }).finally(endBusy)
       this.analyzeIfChanged()
       if (result.jobInactive) {
         // Not lost, not processed: the item comes back until the job is started again

@@ -291,7 +291,8 @@ t.test('settings: read with defaults, changed and audited with old and new value
     skipOutOfScopeDeletions: false,
     maxOperations: 1000,
     maxPayloadBytes: 5 * 1024 * 1024,
-    maxRequestsPerSecond: null
+    maxRequestsPerSecond: null,
+    maxBacklogOperations: null
   })
   const patched = await app.inject({ method: 'PATCH', url: `${job.jobUrl}/settings`, headers: auth(), payload: { deleteThreshold: 20, sendEmailOnFailure: true } })
   t.equal(patched.statusCode, 204)

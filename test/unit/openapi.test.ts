@@ -6,7 +6,10 @@ import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
 import { generateOpenapiYaml } from '../../src/http/generate-openapi.js'
+import { readOpenapiExamples } from '../../src/http/openapi-examples.js'
+import { DOCS_PREFIX } from '../../src/http/routes/docs.js'
 import { OPENAPI_FILE } from '../../src/paths.js'
+import { OpenapiContract, UNPROVOKED_STATUSES } from '../helpers/openapi-contract.js'
 
 type Json = Record<string, any>
 
@@ -68,8 +71,9 @@ t.test('every registered route is documented, and every documented operation is 
     // A colon inside a segment (extensions:fromSample) is literal, written doubled to the router.
     t.ok(app.hasRoute({ method: method as 'GET', url: url!.replace(/([^/]):/g, '$1::') }), `${route} is a route`)
   }
-  // HEAD routes are the ones Fastify adds for each GET.
-  const routes = [...registered].filter(route => !route.startsWith('HEAD ')).sort()
+  // HEAD routes are the ones Fastify adds for each GET; /docs is a page about the document, not in it.
+  const routes = [...registered].filter(route => !route.startsWith('HEAD ') && !route.startsWith(`GET ${DOCS_PREFIX}`)).sort()
+  t.ok(registered.has(`GET ${DOCS_PREFIX}/`), 'the API reference page is served')
 
   const documented = new Set<string>()
   for (const [path, method] of operations(document)) {
@@ -98,13 +102,16 @@ t.test('the document describes the API fully', async t => {
     t.ok(operation.tags?.length > 0 && operation.tags.every((tag: string) => declaredTags.has(tag)), `${name} has declared tags`)
     t.notOk(operationIds.has(operation.operationId), `${name} has a unique operationId`)
     operationIds.add(operation.operationId)
-    if (path.startsWith('/health/') || path === '/openapi.yaml') t.same(operation.security, [], `${name} needs no token`)
+    if (path.startsWith('/health/') || path === '/openapi.yaml' || path === '/metrics') t.same(operation.security, [], `${name} needs no token`)
     else t.equal(operation.security, undefined, `${name} needs the bearer token`)
+    t.ok(operation.responses['500'] !== undefined, `${name} documents 500`)
     for (const [status, response] of Object.entries(operation.responses as Json)) {
       t.not(response.description, 'Default Response', `${name} ${status} is described`)
+      t.ok(response.headers?.['request-id'] !== undefined, `${name} ${status} carries request-id`)
       if (status === '204' || status === '202') t.equal(response.content, undefined, `${name} ${status} has no body`)
       if (Number(status) >= 400 && !path.startsWith('/health/')) {
-        t.same(response.content, { 'application/json': { schema: { $ref: '#/components/schemas/GraphError' } } }, `${name} ${status} is a GraphError`)
+        t.same(Object.keys(response.content ?? {}), ['application/json'], `${name} ${status} is JSON`)
+        t.same(response.content?.['application/json']?.schema, { $ref: '#/components/schemas/GraphError' }, `${name} ${status} is a GraphError`)
       }
     }
   }
@@ -112,6 +119,43 @@ t.test('the document describes the API fully', async t => {
   const upload = document.paths['/servicePrincipals/{spId}/synchronization/jobs/{jobId}/bulkUpload'].post
   t.same(Object.keys(upload.requestBody.content), ['application/scim+json', 'application/json'])
   for (const media of Object.values(upload.requestBody.content as Json)) t.same(media.schema, { $ref: '#/components/schemas/BulkRequest' })
-  t.same(Object.keys(upload.responses['202'].headers), ['Location', 'request-id'])
+  t.same(Object.keys(upload.responses['202'].headers), ['Location', 'request-id', 'client-request-id'])
+  t.same(upload.responses['202'].headers.Location.required, true, 'Location is always sent')
   t.same(document.paths['/servicePrincipals/{spId}/synchronization/jobs/{jobId}/bulkUpload'].servers, [{ url: '/' }, { url: '/v1.0' }, { url: '/beta' }])
+})
+
+t.test('every documented response has a real example that fits its schema', async t => {
+  const contract = new OpenapiContract(document)
+  for (const [path, method, operation] of operations(document)) {
+    for (const [status, response] of Object.entries(operation.responses as Json)) {
+      for (const [mediaType, media] of Object.entries((response.content ?? {}) as Json)) {
+        const name = `${method.toUpperCase()} ${path} ${status} ${mediaType}`
+        if (!('example' in media)) {
+          t.ok(UNPROVOKED_STATUSES[status] !== undefined, `${name} has an example (npm run openapi:examples records them)`)
+          continue
+        }
+        const validate = contract.validatorFor({ path, method }, status, mediaType)!
+        t.ok(validate(media.example), `${name}: its example fits the schema`, { errors: validate.errors })
+      }
+    }
+    for (const [mediaType, media] of Object.entries((operation.requestBody?.content ?? {}) as Json)) {
+      if ('example' in media) t.ok(contract.requestValidatorFor({ path, method }, mediaType)!(media.example), `${method.toUpperCase()} ${path} request ${mediaType}: its example fits the schema`)
+    }
+  }
+})
+
+t.test('every recorded example belongs to something the document describes', async t => {
+  const byOperationId = new Map(operations(document).map(([, , operation]) => [operation.operationId as string, operation]))
+  for (const [operationId, recorded] of Object.entries(readOpenapiExamples())) {
+    const operation = byOperationId.get(operationId)
+    if (operation === undefined) {
+      t.fail(`openapi-examples.json has ${operationId}, which is no operation: run npm run openapi:examples`)
+      continue
+    }
+    for (const mediaType of Object.keys(recorded.request ?? {})) t.ok(operation.requestBody?.content?.[mediaType], `${operationId} takes ${mediaType}`)
+    for (const [status, example] of Object.entries(recorded.responses)) {
+      t.ok(operation.responses[status], `${operationId} documents ${status}`)
+      for (const mediaType of Object.keys(example.content ?? {})) t.ok(operation.responses[status]?.content?.[mediaType], `${operationId} ${status} documents ${mediaType}`)
+    }
+  }
 })

@@ -6,7 +6,9 @@ import { acceptBulkRequest } from '../../ingest/accept-bulk-request.js'
 import { assertJobAccess } from '../job-access.js'
 import { GraphError, notFound } from '../graph-error.js'
 import { errorResponses } from '../schemas.js'
+import { tooManyRequestsResponse } from '../plugins/client-rate-limit.js'
 import { BULK_REQUEST_SCHEMA_ID } from '../../ingest/schema-ids.js'
+import { recordOperationsAccepted } from '../../metrics/upload-metrics.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -58,7 +60,10 @@ export default async function bulkUploadRoutes (app: FastifyInstance): Promise<v
             'request-id': { type: 'string', description: 'Id of the accepted request.' }
           }
         },
-        ...errorResponses(400, 401, 403, 404, 409, 413, 415, 429)
+        ...errorResponses(400, 401, 403, 404, 409, 413, 415),
+        429: tooManyRequestsResponse('Throttled; nothing was stored. The message says which limit: the client\'s request rate (RATE_LIMIT_PER_SECOND), ' +
+          'the job\'s upload rate (setting maxRequestsPerSecond), or the job\'s backlog (setting maxBacklogOperations: the operations waiting, ' +
+          'the bound and how fast the job processes them). Retry after the Retry-After header\'s seconds.')
       }
     },
     // The body is validated by validateBulkRequest, which matches names case-insensitively
@@ -73,11 +78,13 @@ export default async function bulkUploadRoutes (app: FastifyInstance): Promise<v
       if (job === undefined) throw notFound(`Provisioning job ${jobId}`)
       assertJobAccess(request, job)
       if (job.statusCode === 'NotConfigured') throw new GraphError(409, 'JobNotConfigured', `Provisioning job ${job.id} is not configured yet; it accepts uploads once it is.`)
-      app.uploadRateLimit.take(job.id, job.settings.maxRequestsPerSecond)
       request.uploadJob = job
       checkMediaType(request.headers['content-type'])
       const declared = Number(request.headers['content-length'])
       if (Number.isFinite(declared) && declared > job.settings.maxPayloadBytes) throw tooManyBytes(job.settings.maxPayloadBytes)
+      // Throttles come after the refusals that retrying cannot cure, and before the body is read.
+      app.uploadRateLimit.take(job.id, job.settings.maxRequestsPerSecond)
+      await app.backlogBound.assertRoom(job)
     }
   }, async (request, reply) => {
     const job = request.uploadJob
@@ -92,6 +99,8 @@ export default async function bulkUploadRoutes (app: FastifyInstance): Promise<v
       operationCount,
       clientId: request.principal.clientId
     }, request.log)
+    app.backlogBound.noteAccepted(job.id, operationCount)
+    recordOperationsAccepted(job.id, operationCount)
     const prefix = request.url.startsWith('/v1.0/') ? '/v1.0' : request.url.startsWith('/beta/') ? '/beta' : ''
     return reply.code(202)
       .header('location', `${app.publicBaseUrl(request)}${prefix}/servicePrincipals/${job.servicePrincipalId}/synchronization/jobs/${job.id}/bulkUploads/${request.id}`)

@@ -128,7 +128,7 @@ export default async function jobSchemaMappingRoutes (app: FastifyInstance): Pro
       operationId: 'getSynchronizationJobSchema',
       description: 'Expression mappings show their source parsed, as Graph\'s attributeMappingSource, with the text in `expression`. Role Synchronization.ReadWrite.All or Synchronization.Read.All.',
       params: jobParams,
-      response: { 200: { ...JOB_SCHEMA_RESPONSE, 'x-response-description': 'The schema and its version.' }, ...errorResponses(401, 403, 404) }
+      response: { 200: { ...JOB_SCHEMA_RESPONSE, 'x-response-description': 'The schema and its version.' }, ...errorResponses(400, 401, 403, 404) }
     },
     preHandler: app.requireRoles([ROLES.syncReadWrite, ROLES.syncRead])
   }, async request => {
@@ -151,7 +151,11 @@ export default async function jobSchemaMappingRoutes (app: FastifyInstance): Pro
         additionalProperties: false,
         properties: { ...SCHEMA_PROPERTIES, version: { type: 'integer', minimum: 1, description: 'The version this schema was edited from.' }, lastModifiedDateTime: {} }
       },
-      response: { 200: { ...JOB_SCHEMA_RESPONSE, 'x-response-description': 'The saved schema and its new version.' }, ...errorResponses(400, 401, 403, 404, 409) }
+      response: {
+        200: { ...JOB_SCHEMA_RESPONSE, 'x-response-description': 'The saved schema and its new version.' },
+        ...errorResponses(400, 401, 403, 404),
+        409: { $ref: 'GraphError#', description: 'The schema was saved by someone else since the `version` sent; the message names the current version.' }
+      }
     },
     preHandler: app.requireRoles([ROLES.syncReadWrite])
   }, async request => {

@@ -84,7 +84,11 @@ export default async function servicePrincipalRoutes (app: FastifyInstance): Pro
       operationId: 'deleteServicePrincipal',
       description: 'Refused (409) while requests of its job wait: restart the job to purge them, or let them finish. The users it provisioned and its provisioning logs stay. Recorded in the audit log. Role Synchronization.ReadWrite.All.',
       params: spParams,
-      response: { 204: { type: 'null', description: 'Deleted.' }, ...errorResponses(400, 401, 403, 404, 409) }
+      response: {
+        204: { type: 'null', description: 'Deleted.' },
+        ...errorResponses(400, 401, 403, 404),
+        409: { $ref: 'GraphError#', description: 'Requests of its job still wait; the message says how many.' }
+      }
     },
     preHandler: app.requireRoles([ROLES.syncReadWrite])
   }, async (request, reply) => {
