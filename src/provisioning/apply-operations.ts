@@ -4,7 +4,7 @@ import { ENTRA_ATTRIBUTES, type EntraAttributeName, type EntraAttributeValues, t
 import { checkUserPrincipalName, missingOnCreate } from '../directory/entra/rules.js'
 import type { MappedUser } from '../mapping/apply-mappings.js'
 import type { ModifiedProperty, OperationOutcome } from './outcome.js'
-import { fail, newOutcome, step, succeed } from './outcome-steps.js'
+import { fail, hideRedacted, newOutcome, skipUnchanged, stage, step, succeed } from './outcome-steps.js'
 import { DirectoryIndex } from './directory-index.js'
 
 export interface PreparedOperation {
@@ -117,7 +117,7 @@ export function applyOperations (prepared: PreparedOperation[], loaded: EntraUse
       allowance--
       appliedDeletes++
     }
-    hideRedacted(outcome, mapped)
+    hideRedacted(outcome, mapped.redacted)
     if (op.method === 'POST' && source !== undefined) {
       if (result !== undefined) {
         result.source = source
@@ -209,26 +209,6 @@ function disableOutOfScope (existing: EntraUserRecord, outcome: OperationOutcome
   return candidate
 }
 
-/** Values that came through Redact are written, but the log shows [Redact] instead, as Entra's does. */
-function hideRedacted (outcome: OperationOutcome, mapped: MappedUser): void {
-  if (mapped.redacted.length === 0) return
-  for (const property of outcome.modifiedProperties) {
-    if (!(mapped.redacted as string[]).includes(property.displayName)) continue
-    if (property.newValue !== null) property.newValue = '[Redact]'
-    if (property.oldValue !== null) property.oldValue = '[Redact]'
-  }
-}
-
-function stage (outcome: OperationOutcome, existing: EntraUserRecord, action: 'delete' | 'disable'): void {
-  outcome.action = 'stagedDelete'
-  outcome.status = 'skipped'
-  outcome.targetId = existing.id
-  outcome.targetDisplayName = existing.displayName
-  outcome.reason = `The delete threshold of this cycle is reached: the ${action} was staged, not applied. ` +
-    'A restart with resetScope ForceDeletes applies it; any other restart discards it.'
-  outcome.steps.push(step('EntryExportSkipped', 'export', 'skipped', `Staged the ${action}: the delete threshold of this cycle is reached.`))
-}
-
 function create (previous: EntraUserRecord | undefined, mapped: MappedUser, outcome: OperationOutcome, index: DirectoryIndex, context: ApplyContext): EntraUserRecord | undefined {
   // A soft-deleted user sent again is restored, keeping its object id.
   const base = previous ?? blankUser(context)
@@ -260,11 +240,7 @@ function update (existing: EntraUserRecord, mapped: MappedUser, outcome: Operati
   outcome.targetId = existing.id
   outcome.targetDisplayName = existing.displayName
   if (modified.length === 0 && !managerChanges) {
-    outcome.action = 'other'
-    outcome.status = 'skipped'
-    outcome.reason = 'EntrySynchronizationSkipped: the user already has these values; nothing was written.'
-    outcome.steps.push(step('EntryExportSkipped', 'export', 'skipped', 'No attribute changed.'))
-    return undefined
+    return skipUnchanged(outcome)
   }
   if (!passesDirectoryRules(candidate, existing, outcome, index, context)) return undefined
   candidate.lastModifiedAt = context.now

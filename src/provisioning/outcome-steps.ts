@@ -42,3 +42,33 @@ export function fail (outcome: OperationOutcome, errorCode: string, reason: stri
 export function step (name: string, type: ProvisioningStep['provisioningStepType'], status: ProvisioningStep['status'], description: string): ProvisioningStep {
   return { name, provisioningStepType: type, status, description }
 }
+
+/** Values that came through Redact are written, but the log shows [Redact] instead, as Entra's does. */
+export function hideRedacted (outcome: OperationOutcome, redacted: readonly string[]): void {
+  if (redacted.length === 0) return
+  for (const property of outcome.modifiedProperties) {
+    if (!redacted.includes(property.displayName)) continue
+    if (property.newValue !== null) property.newValue = '[Redact]'
+    if (property.oldValue !== null) property.oldValue = '[Redact]'
+  }
+}
+
+/** A delete or disable held back by the cycle's delete threshold. */
+export function stage (outcome: OperationOutcome, user: { id: string, displayName: string | null }, action: 'delete' | 'disable'): void {
+  outcome.action = 'stagedDelete'
+  outcome.status = 'skipped'
+  outcome.targetId = user.id
+  outcome.targetDisplayName = user.displayName
+  outcome.reason = `The delete threshold of this cycle is reached: the ${action} was staged, not applied. ` +
+    'A restart with resetScope ForceDeletes applies it; any other restart discards it.'
+  outcome.steps.push(step('EntryExportSkipped', 'export', 'skipped', `Staged the ${action}: the delete threshold of this cycle is reached.`))
+}
+
+/** A matched user that already has every value the record maps to. */
+export function skipUnchanged (outcome: OperationOutcome): undefined {
+  outcome.action = 'other'
+  outcome.status = 'skipped'
+  outcome.reason = 'EntrySynchronizationSkipped: the user already has these values; nothing was written.'
+  outcome.steps.push(step('EntryExportSkipped', 'export', 'skipped', 'No attribute changed.'))
+  return undefined
+}

@@ -7,7 +7,7 @@ import { checkAdUserPrincipalName } from '../../directory/ad/user-principal-name
 import type { MappedUser } from '../../mapping/apply-mappings.js'
 import type { ApplyResult, PreparedOperation, StagedOperation } from '../apply-operations.js'
 import type { ModifiedProperty, OperationOutcome } from '../outcome.js'
-import { fail, newOutcome, step, succeed } from '../outcome-steps.js'
+import { fail, hideRedacted, newOutcome, skipUnchanged, stage, step, succeed } from '../outcome-steps.js'
 import { AdDirectoryIndex } from './ad-directory-index.js'
 
 export type AdMappedUser = MappedUser<Partial<AdAttributeValues>, 'employeeID' | 'userPrincipalName' | 'sAMAccountName', 'sAMAccountName' | 'userPrincipalName' | 'cn'>
@@ -77,7 +77,7 @@ export function applyAdOperations (prepared: PreparedOperation[], loaded: AdUser
     }
     const deletion = existing === undefined ? undefined : op.method === 'DELETE' ? 'delete' : !existing.accountDisabled && (mapped.outOfScope || mapped.attributes.accountDisabled === true) ? 'disable' : undefined
     if (deletion !== undefined && allowance <= 0) {
-      stage(outcome, existing!, deletion)
+      stage(outcome, { id: existing!.id, displayName: existing!.displayName ?? existing!.cn }, deletion)
       staged.push({ position, userId: existing!.id, action: deletion })
       continue
     }
@@ -88,7 +88,7 @@ export function applyAdOperations (prepared: PreparedOperation[], loaded: AdUser
     else if (existing !== undefined) result = update(existing, mapped, outcome, index, context)
     else result = create(mapped, outcome, index, context)
     if (result !== undefined && deletion !== undefined) { allowance--; appliedDeletes++ }
-    hideRedacted(outcome, mapped)
+    hideRedacted(outcome, mapped.redacted)
     if (op.method === 'POST' && source !== undefined) {
       if (result !== undefined) { result.source = source; unchangedSources.delete(result.id) } else if (existing !== undefined && outcome.status === 'skipped' && !changed.has(existing.id)) unchangedSources.set(existing.id, source)
     }
@@ -176,11 +176,7 @@ function update (existing: AdUserRecord, mapped: AdMappedUser, outcome: Operatio
   const managerChanges = mapped.managerExternalId !== undefined && mapped.managerExternalId !== existing.managerExternalId
   outcome.action = !existing.accountDisabled && candidate.accountDisabled ? 'disable' : 'update'
   if (modified.length === 0 && !managerChanges) {
-    outcome.action = 'other'
-    outcome.status = 'skipped'
-    outcome.reason = 'EntrySynchronizationSkipped: the user already has these values; nothing was written.'
-    outcome.steps.push(step('EntryExportSkipped', 'export', 'skipped', 'No attribute changed.'))
-    return undefined
+    return skipUnchanged(outcome)
   }
   if (!passesDirectoryRules(candidate, existing, outcome, index, context)) return undefined
   candidate.lastModifiedAt = context.now
@@ -225,15 +221,6 @@ function skipOutOfScope (outcome: OperationOutcome, existing: AdUserRecord | und
     ? 'The record is out of the job\'s scope; no user was created.'
     : existing.accountDisabled ? 'The record is out of scope; the user is already disabled.' : 'The record is out of scope; the user is kept as it is (skipOutOfScopeDeletions).'
   outcome.steps.push(step('EntryExportSkipped', 'export', 'skipped', 'Out of scope: nothing was written.'))
-}
-
-function stage (outcome: OperationOutcome, existing: AdUserRecord, action: 'delete' | 'disable'): void {
-  outcome.action = 'stagedDelete'
-  outcome.status = 'skipped'
-  outcome.targetId = existing.id
-  outcome.targetDisplayName = existing.displayName ?? existing.cn
-  outcome.reason = `The delete threshold of this cycle is reached: the ${action} was staged, not applied. A restart with resetScope ForceDeletes applies it; any other restart discards it.`
-  outcome.steps.push(step('EntryExportSkipped', 'export', 'skipped', `Staged the ${action}: the delete threshold of this cycle is reached.`))
 }
 
 /** Puts the user in the container named by `dn`, which must be the domain or an existing OU. */
@@ -331,15 +318,6 @@ function fillEmpty (candidate: AdUserRecord, mapped: AdMappedUser): void {
   for (const [attribute, value] of Object.entries(mapped.whenEmpty)) {
     const current = (candidate as unknown as Record<string, unknown>)[attribute]
     if (current === null || current === '' || current === undefined) (candidate as unknown as Record<string, unknown>)[attribute] = value
-  }
-}
-
-function hideRedacted (outcome: OperationOutcome, mapped: AdMappedUser): void {
-  if (mapped.redacted.length === 0) return
-  for (const property of outcome.modifiedProperties) {
-    if (!mapped.redacted.includes(property.displayName)) continue
-    if (property.newValue !== null) property.newValue = '[Redact]'
-    if (property.oldValue !== null) property.oldValue = '[Redact]'
   }
 }
 
