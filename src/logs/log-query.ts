@@ -1,4 +1,5 @@
 import type { Db, DbClient } from '../db/pool.js'
+import { inReadSnapshot } from '../db/read-snapshot.js'
 import type { ModifiedProperty, ProvisioningAction, ProvisioningStatus, ProvisioningStep } from '../provisioning/outcome.js'
 import { readModifiedProperties, type StoredModifiedProperties } from './modified-properties.js'
 import { readSteps, type StoredSteps } from './stored-steps.js'
@@ -113,15 +114,7 @@ export interface DownloadOptions {
  */
 export async function * allProvisioningLogs (db: Db, query: Omit<LogPageQuery, 'top'>, options: DownloadOptions = {}): AsyncGenerator<StoredLogEntry[]> {
   const { pageSize = DOWNLOAD_PAGE_SIZE, idleTimeoutMs = DOWNLOAD_IDLE_TIMEOUT_MS } = options
-  const client = await db.connect()
-  // A checked-out client has no error listener; one ending mid-download (the idle timeout) must not crash the process.
-  let lost: Error | undefined
-  const onError = (err: Error): void => { lost = err }
-  client.on('error', onError)
-  let finished = false
-  try {
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
-    await client.query(`SET LOCAL idle_in_transaction_session_timeout = ${Math.round(idleTimeoutMs)}`)
+  yield * inReadSnapshot(db, idleTimeoutMs, async function * (client) {
     let after = query.after
     for (;;) {
       const page = await listProvisioningLogs(client, { ...query, after, top: pageSize })
@@ -130,12 +123,5 @@ export async function * allProvisioningLogs (db: Db, query: Omit<LogPageQuery, '
       const last = page[page.length - 1]!
       after = { at: last.activityDateTime, id: last.id }
     }
-    await client.query('COMMIT')
-    finished = true
-  } finally {
-    // Also reached when the client goes away mid-download (the stream returns the generator).
-    if (!finished) await client.query('ROLLBACK').catch((err: Error) => { lost ??= err })
-    client.removeListener('error', onError)
-    client.release(lost)
-  }
+  })
 }

@@ -1,4 +1,5 @@
 import type { Db, DbClient } from '../../db/pool.js'
+import { inReadSnapshot } from '../../db/read-snapshot.js'
 import type { Directory } from '../repository.js'
 import { domainDistinguishedName, userDistinguishedName } from './distinguished-name.js'
 import type { LdifEntry } from './ldif.js'
@@ -30,27 +31,12 @@ const NIL_UUID = '00000000-0000-0000-0000-000000000000'
  */
 export async function * adDirectoryEntries (db: Db, directory: Directory, options: ExportOptions = {}): AsyncGenerator<LdifEntry> {
   const { pageSize = EXPORT_PAGE_SIZE, idleTimeoutMs = EXPORT_IDLE_TIMEOUT_MS } = options
-  const client = await db.connect()
-  // A checked-out client has no error listener; one ending mid-export (the idle timeout) must not crash the process.
-  let lost: Error | undefined
-  const onError = (err: Error): void => { lost = err }
-  client.on('error', onError)
-  let finished = false
-  try {
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
-    await client.query(`SET LOCAL idle_in_transaction_session_timeout = ${Math.round(idleTimeoutMs)}`)
+  yield * inReadSnapshot(db, idleTimeoutMs, async function * (client) {
     const domainDn = domainDistinguishedName(directory.domains[0])
     yield domainEntry(domainDn, directory.domains[0])
     yield * organizationalUnitEntries(client, directory.id, pageSize)
     yield * userEntries(client, directory.id, domainDn, pageSize)
-    await client.query('COMMIT')
-    finished = true
-  } finally {
-    // Also reached when the client goes away mid-download (the stream returns the generator).
-    if (!finished) await client.query('ROLLBACK').catch((err: Error) => { lost ??= err })
-    client.removeListener('error', onError)
-    client.release(lost)
-  }
+  })
 }
 
 function domainEntry (domainDn: string, domain: string): LdifEntry {
