@@ -52,6 +52,9 @@ export default fp(async function auth (app: FastifyInstance, options: AuthOption
   app.decorateRequest('principal', null as unknown as Principal)
 
   app.decorate('authenticate', async function (request: FastifyRequest) {
+    // Verified once per request: the per-client rate limit keys on the token before the route
+    // checks it, and the second check would only repeat the signature's cost.
+    if (request.principal !== null) return
     if (request.headers.authorization === undefined) {
       throw new GraphError(401, 'InvalidAuthenticationToken', 'The Authorization header is missing; send "Authorization: Bearer <token>".')
     }
