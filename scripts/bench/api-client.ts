@@ -40,6 +40,14 @@ export class ApiClient {
     return { servicePrincipalId: sp.id, jobId: sp.job.id, jobPath, uploadPath: `${jobPath}/bulkUpload` }
   }
 
+  /** A fresh job taking up to `maxOperations` per request, started. */
+  async createStartedJob (directoryId: string, name: string, maxOperations: number): Promise<BenchJob> {
+    const job = await this.createJob(directoryId, name)
+    await this.setSettings(job, { maxOperations })
+    await this.setState(job, 'start')
+    return job
+  }
+
   async setState (job: BenchJob, action: 'start' | 'pause'): Promise<void> {
     await this.call('POST', `${job.jobPath}/${action}`)
   }

@@ -85,8 +85,13 @@ export async function benchLogQueries (adminUrl: string, options: LogQueryBenchO
     return { rows: count.n, p50Ms: round(percentile(times, 50)), p99Ms: round(percentile(times, 99)) }
   } finally {
     await db.end()
-    if (!keepDatabase) await admin(adminUrl, async client => { await client.query(`DROP DATABASE IF EXISTS ${LOG_BENCH_DATABASE} WITH (FORCE)`) })
+    if (!keepDatabase) await dropLogBenchDatabase(adminUrl)
   }
+}
+
+/** Drops the scratch database; also for a caller stopped while it was being filled. */
+export async function dropLogBenchDatabase (adminUrl: string): Promise<void> {
+  await admin(adminUrl, async client => { await client.query(`DROP DATABASE IF EXISTS ${LOG_BENCH_DATABASE} WITH (FORCE)`) })
 }
 
 /**

@@ -217,7 +217,8 @@ async function directoryTuplesRead (ctx: Context): Promise<number> {
   return Number(row?.n ?? 0)
 }
 
-async function verifyJob (ctx: Context, job: BenchJob): Promise<{ directoryUsers: number, failedLogEntries: number, logEntries: number }> {
+/** Users the job created and its log entries (all, and those not `success`). */
+export async function verifyJob (ctx: Context, job: BenchJob): Promise<{ directoryUsers: number, failedLogEntries: number, logEntries: number }> {
   const { rows: [users] } = await ctx.db.query('SELECT count(*)::int AS n FROM directory_users WHERE created_by_job_id = $1', [job.jobId])
   const { rows: [logs] } = await ctx.db.query(
     `SELECT count(*)::int AS n, count(*) FILTER (WHERE status <> 'success')::int AS failed FROM provisioning_logs WHERE job_id = $1`, [job.jobId])

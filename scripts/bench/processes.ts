@@ -43,9 +43,12 @@ export interface ServiceProcess {
 }
 
 export function startRole (root: string, mode: RunMode, role: 'api' | 'worker', env: Record<string, string>, extraNodeArgs: string[] = []): ServiceProcess {
+  // BENCH_NODE_ARGS_API / BENCH_NODE_ARGS_WORKER: node or V8 flags to try on one role.
+  const tried = (process.env[`BENCH_NODE_ARGS_${role.toUpperCase()}`] ?? '').split(' ').filter(arg => arg !== '')
+  const nodeArgs = [...tried, ...extraNodeArgs]
   const args = mode === 'dist'
-    ? [...extraNodeArgs, 'dist/cli.js', role]
-    : [...extraNodeArgs, '--import', 'tsx', 'src/cli.ts', role]
+    ? [...nodeArgs, 'dist/cli.js', role]
+    : [...nodeArgs, '--import', 'tsx', 'src/cli.ts', role]
   const child = spawn(process.execPath, args, { cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   if (child.pid === undefined) throw new Error(`could not start the ${role}`)
   const service: ServiceProcess = { role, child, pid: child.pid, output: [] }
