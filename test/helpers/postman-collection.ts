@@ -1,9 +1,7 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import { PROJECT_ROOT } from '../../src/paths.js'
+import { ENTRA_SAMPLES } from './entra-samples.js'
 
-/** Microsoft's samples for API-driven provisioning, beside the project in shared/. */
-export const ENTRA_SAMPLES = path.join(PROJECT_ROOT, '..', 'shared', 'fixtures', 'entra-samples')
 export const POSTMAN_COLLECTION_FILE = path.join(ENTRA_SAMPLES, 'Entra ID Inbound Provisioning.postman_collection.json')
 export const POSTMAN_ENVIRONMENT_FILE = path.join(ENTRA_SAMPLES, 'Test-API2AAD.postman_environment.json')
 

@@ -3,8 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { buildService, createJob, findUser, upload, waitForRequest, type ProvisioningJob } from '../helpers/service.js'
 import { assertGraphError } from '../helpers/http.js'
+import { ENTRA_SAMPLES } from '../helpers/entra-samples.js'
 
-const SAMPLES = '/work/shared/fixtures/entra-samples'
 const EXTENDED = 'Extended-SCIM-bulk-request-Core+Enterprise.json'
 const CSV = 'Sample-CSV-2-SCIM-payload.json'
 const POSTMAN = 'Entra ID Inbound Provisioning.postman_collection.json'
@@ -12,11 +12,11 @@ const POSTMAN = 'Entra ID Inbound Provisioning.postman_collection.json'
 /** Every SCIM BulkRequest among the fixtures: the JSON files that are one, and the Postman upload bodies. */
 function fixturePayloads (): Map<string, string> {
   const payloads = new Map<string, string>()
-  for (const file of readdirSync(SAMPLES).filter(name => name.endsWith('.json') && name !== POSTMAN).sort()) {
-    const text = readFileSync(path.join(SAMPLES, file), 'utf8')
+  for (const file of readdirSync(ENTRA_SAMPLES).filter(name => name.endsWith('.json') && name !== POSTMAN).sort()) {
+    const text = readFileSync(path.join(ENTRA_SAMPLES, file), 'utf8')
     if (/urn:ietf:params:scim:api:messages:2\.0:BulkRequest/i.test(text)) payloads.set(file, text)
   }
-  const collection = JSON.parse(readFileSync(path.join(SAMPLES, POSTMAN), 'utf8'))
+  const collection = JSON.parse(readFileSync(path.join(ENTRA_SAMPLES, POSTMAN), 'utf8'))
   const walk = (items: any[]): void => {
     for (const item of items) {
       if (Array.isArray(item.item)) walk(item.item)
@@ -29,7 +29,7 @@ function fixturePayloads (): Map<string, string> {
 }
 
 function postmanBody (name: string): string {
-  const collection = JSON.parse(readFileSync(path.join(SAMPLES, POSTMAN), 'utf8'))
+  const collection = JSON.parse(readFileSync(path.join(ENTRA_SAMPLES, POSTMAN), 'utf8'))
   return collection.item.find((item: any) => item.name === name).request.body.raw
 }
 

@@ -1,14 +1,13 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { auth, createJob } from '../helpers/service.js'
 import { ENTERPRISE, changes, del, logRows, outcomes, post, provisioningFixture, run, userByEmployeeId, type ProvisioningJob } from '../helpers/provisioning.js'
+import { ENTRA_SAMPLES } from '../helpers/entra-samples.js'
 
 // GET|PUT …/jobs/{jobId}/schema: the job's attribute mappings, scoping filter and extension
 // attributes; a saved schema is what the workers map records with.
 const { app, db } = await provisioningFixture(t)
-const SAMPLES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared', 'fixtures', 'entra-samples')
 
 async function getSchema (job: ProvisioningJob): Promise<any> {
   const response = await app.inject({ method: 'GET', url: `${job.jobUrl}/schema`, headers: auth() })
@@ -219,7 +218,7 @@ t.test('SelectUniqueValue picks the first candidate no other user holds, in the 
 
 t.test('extension attributes: declared from a sample, mappable, type-checked; undeclared ones are logged as ignored', async t => {
   const SAP = 'urn:ietf:params:scim:schemas:extension:sap:2.0:User'
-  const sample = JSON.parse(readFileSync(path.join(SAMPLES, 'Extended-SCIM-bulk-request-Core+Enterprise.json'), 'utf8'))
+  const sample = JSON.parse(readFileSync(path.join(ENTRA_SAMPLES, 'Extended-SCIM-bulk-request-Core+Enterprise.json'), 'utf8'))
   const job = await createJob(app)
 
   const early = await putSchema(job, { ...(await getSchema(job)), attributeMappings: [...(await getSchema(job)).attributeMappings.filter((m: any) => m.targetAttributeName !== 'department'), direct(`${SAP}:payGrade`, 'department')] })

@@ -1,14 +1,16 @@
 import { readFileSync } from 'node:fs'
+import path from 'node:path'
 import t from 'tap'
 import { adUsers, createAdDirectory, createAdJob } from '../helpers/ad.js'
 import { accept, bulk, ENTERPRISE, post, provisioningFixture } from '../helpers/provisioning.js'
 import { waitForRequest } from '../helpers/service.js'
+import { ENTRA_SAMPLES } from '../helpers/entra-samples.js'
 
 // The 1,000-row HR export from Microsoft's samples, mapped as its AttributeMapping.psd1
 // maps it (userName = UserID, which this directory needs qualified with its domain),
 // provisioned into an ad directory in Entra-sized requests of 50.
 const { app } = await provisioningFixture(t)
-const FILE = new URL('../../../shared/fixtures/entra-samples/csv-with-1000-records.csv', import.meta.url)
+const FILE = path.join(ENTRA_SAMPLES, 'csv-with-1000-records.csv')
 
 interface Row { [column: string]: string }
 

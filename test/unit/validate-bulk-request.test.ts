@@ -3,14 +3,13 @@
 import t, { type Test } from 'tap'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import { PROJECT_ROOT } from '../../src/paths.js'
 import { countOperations, validateBulkRequest } from '../../src/ingest/validate-bulk-request.js'
 import type { BulkValidationError, BulkValidationResult, NormalizedBulkRequest } from '../../src/scim/types.js'
+import { ENTRA_SAMPLES } from '../helpers/entra-samples.js'
 
-const SAMPLES_DIR = path.join(PROJECT_ROOT, '..', 'shared', 'fixtures', 'entra-samples')
 
 function readSample (file: string): unknown {
-  return JSON.parse(readFileSync(path.join(SAMPLES_DIR, file), 'utf8'))
+  return JSON.parse(readFileSync(path.join(ENTRA_SAMPLES, file), 'utf8'))
 }
 
 interface PostmanItem { name: string, item?: PostmanItem[], request?: { body?: { raw?: string } } }

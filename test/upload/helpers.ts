@@ -8,7 +8,7 @@ import { createPool, type Db } from '../../src/db/pool.js'
 import { PROJECT_ROOT } from '../../src/paths.js'
 import { auth, buildService, createJob, token, type ProvisioningJob, type TestService } from '../helpers/service.js'
 
-export const FIXTURES = path.join(PROJECT_ROOT, '..', 'shared', 'fixtures', 'entra-samples')
+export { ENTRA_SAMPLES as FIXTURES } from '../helpers/entra-samples.js'
 export const EXAMPLES = path.join(PROJECT_ROOT, 'examples', 'mappings')
 export const UPLOAD_ROLES = ['SynchronizationData-User.Upload', 'Synchronization.ReadWrite.All']
 
