@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import pg from 'pg'
+import { assertEmbeddedPostgresReachable } from './postgres-user-access.js'
 
 export interface EmbeddedDatabase {
   url: string
@@ -20,6 +21,7 @@ const DATABASE = 'scim_inbound'
  */
 export async function startEmbeddedPostgres (dataDir: string, port: number, onLog: (line: string) => void = () => {}): Promise<EmbeddedDatabase> {
   const databaseDir = path.resolve(dataDir, 'pg')
+  assertEmbeddedPostgresReachable(databaseDir)
   await mkdir(path.resolve(dataDir), { recursive: true })
   const server = new EmbeddedPostgres({
     databaseDir,

@@ -5,6 +5,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { PROJECT_ROOT } from '../../src/paths.js'
+import { firstDirectoryClosedToOthers } from '../../src/db/postgres-user-access.js'
 
 async function freePort (): Promise<number> {
   return await new Promise(resolve => {
@@ -19,7 +20,11 @@ async function freePort (): Promise<number> {
  * The promise of `npm ci && npm start` on a machine with only Node: no DATABASE_URL, no
  * REDIS_URL, an embedded PostgreSQL, a demo job, and a printed curl that provisions users.
  */
-t.test('start with no configuration runs everything and its printed command provisions users', async t => {
+// As root, PostgreSQL runs as the `postgres` user, which cannot use a checkout inside a
+// directory closed to others (`mktemp -d`): then `start` is expected to say so, not to run.
+const closedToPostgres = process.getuid?.() === 0 ? firstDirectoryClosedToOthers(PROJECT_ROOT) : undefined
+
+t.test('start with no configuration runs everything and its printed command provisions users', { skip: closedToPostgres !== undefined && `as root, ${closedToPostgres} is closed to the postgres user` }, async t => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'scim-start-'))
   // As a project folder would be: PostgreSQL runs as its own user when we are root.
   chmodSync(dataDir, 0o755)
@@ -70,4 +75,20 @@ t.test('start with no configuration runs everything and its printed command prov
   child.kill('SIGTERM')
   const code = await new Promise(resolve => child.once('exit', resolve))
   t.equal(code, 0, 'stops cleanly on SIGTERM, embedded PostgreSQL included', code === 0 ? {} : { output: output.slice(-4000) })
+})
+
+t.test('as root in a checkout closed to the postgres user, start says which directory and what to do', { skip: closedToPostgres === undefined && 'the checkout is open to the postgres user' }, async t => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'scim-start-'))
+  chmodSync(dataDir, 0o755)
+  t.teardown(() => rmSync(dataDir, { recursive: true, force: true }))
+  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', DATA_DIR: dataDir, PORT: String(await freePort()), EMBEDDED_PG_PORT: String(await freePort()) }
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'src', 'cli.ts'), 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  child.stdout.on('data', chunk => { output += String(chunk) })
+  child.stderr.on('data', chunk => { output += String(chunk) })
+  const code = await new Promise(resolve => child.once('exit', resolve))
+  t.equal(code, 1)
+  t.match(output, `cannot enter ${closedToPostgres!}`)
+  t.match(output, /chmod o\+x .*DATABASE_URL/)
+  t.notMatch(output, /EACCES|\n\s+at /, 'no bare error, no stack trace')
 })

