@@ -67,7 +67,10 @@ async function runWorker (config: Config): Promise<void> {
 async function runMigrate (config: Config): Promise<void> {
   const [{ createPool }, { migrate }, { startEmbeddedPostgres }] = await Promise.all([import('./db/pool.js'), import('./db/migrate.js'), import('./db/embedded.js')])
   let embedded: EmbeddedDatabase | undefined
-  if (config.DATABASE_URL === undefined) embedded = await startEmbeddedPostgres(config.DATA_DIR, config.EMBEDDED_PG_PORT)
+  if (config.DATABASE_URL === undefined) {
+    embedded = await startEmbeddedPostgres(config.DATA_DIR, config.EMBEDDED_PG_PORT, config.EMBEDDED_PG_HOME)
+    if (embedded.notice !== undefined) process.stdout.write(`${embedded.notice}\n`)
+  }
   const db = createPool(config.DATABASE_URL ?? embedded!.url, 1, 'scim-inbound-migrate')
   try {
     const applied = await migrate(db)

@@ -18,6 +18,7 @@ export interface Config {
   QUEUE_PREFIX: string
   DATA_DIR: string
   EMBEDDED_PG_PORT: number
+  EMBEDDED_PG_HOME: string
   JWT_SECRET?: string
   JWT_ISSUER?: string
   JWT_AUDIENCE?: string
@@ -66,6 +67,7 @@ const schema = {
     QUEUE_PREFIX: { type: 'string', default: 'scim-inbound' },
     DATA_DIR: { type: 'string', default: './.data' },
     EMBEDDED_PG_PORT: { type: 'integer', default: 54329 },
+    EMBEDDED_PG_HOME: { type: 'string', default: '/var/lib/scim-inbound' },
     JWT_SECRET: { type: 'string', minLength: 16 },
     JWT_ISSUER: { type: 'string' },
     JWT_AUDIENCE: { type: 'string' },

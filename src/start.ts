@@ -19,7 +19,8 @@ export async function runStart (input: Config): Promise<void> {
   const config: Config = { ...input }
   let embedded: EmbeddedDatabase | undefined
   if (config.DATABASE_URL === undefined) {
-    embedded = await startEmbeddedPostgres(config.DATA_DIR, config.EMBEDDED_PG_PORT)
+    embedded = await startEmbeddedPostgres(config.DATA_DIR, config.EMBEDDED_PG_PORT, config.EMBEDDED_PG_HOME)
+    if (embedded.notice !== undefined) process.stdout.write(`${embedded.notice}\n`)
     config.DATABASE_URL = embedded.url
   }
   if (config.JWT_SECRET === undefined && config.JWKS_URL === undefined) config.JWT_SECRET = localJwtSecret(config.DATA_DIR)

