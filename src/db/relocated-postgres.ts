@@ -54,18 +54,23 @@ export function relocatedLayout (databaseDir: string, home: string): RelocatedLa
   const closedPrograms = firstDirectoryClosedToOthers(programs)
   const closedData = firstDirectoryClosedToOthers(databaseDir)
   if (closedPrograms === undefined && closedData === undefined) return undefined
+  const unreachable = closedPrograms !== undefined && closedPrograms === closedData
+    ? [`${closedPrograms} (on the way to its programs and its data)`]
+    : [...closedPrograms === undefined ? [] : [`${closedPrograms} (on the way to its programs)`], ...closedData === undefined ? [] : [`${closedData} (on the way to its data)`]]
   const closedHome = firstDirectoryClosedToOthers(home)
   if (closedHome !== undefined) {
-    throw new Error(`running as root, the embedded PostgreSQL runs as the system user "postgres", which cannot enter ${(closedPrograms ?? closedData)!}, ` +
-      `nor ${closedHome} on the way to EMBEDDED_PG_HOME (${home}). Point EMBEDDED_PG_HOME at a directory others may pass through, run as a regular user, or set DATABASE_URL to a PostgreSQL server.`)
+    throw new Error(`running as root, the embedded PostgreSQL runs as the system user "postgres", which cannot enter ${unreachable.join(' or ')}; ` +
+      `nor can it enter ${closedHome}, on the way to EMBEDDED_PG_HOME (${home}), where they would be kept instead. ` +
+      'Point EMBEDDED_PG_HOME at a directory others may pass through, run as a regular user, or set DATABASE_URL to a PostgreSQL server.')
   }
+  const programsCopy = versionedProgramsDir(programs, home)
   const relocatedData = closedData === undefined ? databaseDir : path.join(home, `cluster-${createHash('sha256').update(databaseDir).digest('hex').slice(0, 12)}`)
-  const moved = [`its programs to ${versionedProgramsDir(programs, home)}`]
-  if (closedData !== undefined) moved.push(`its data (for ${databaseDir}) to ${relocatedData}`)
+  const moved = [`its programs copied to ${programsCopy}`]
+  if (closedData !== undefined) moved.push(`its data (for ${databaseDir}) kept in ${relocatedData}`)
   return {
-    programs: versionedProgramsDir(programs, home),
+    programs: programsCopy,
     databaseDir: relocatedData,
-    explanation: `As root, PostgreSQL runs as the user "postgres", which cannot enter ${(closedPrograms ?? closedData)!}: it runs from EMBEDDED_PG_HOME instead, ${moved.join(', ')}.`
+    explanation: `As root, PostgreSQL runs as the user "postgres", which cannot enter ${unreachable.join(' nor ')}: it runs from EMBEDDED_PG_HOME instead, ${moved.join(', ')}.`
   }
 }
 

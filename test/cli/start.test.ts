@@ -109,7 +109,7 @@ t.test('start with no configuration runs everything and its printed command prov
   const running = await start(t, { DATA_DIR: dataDir, PORT: String(port), EMBEDDED_PG_PORT: String(await freePort()), EMBEDDED_PG_HOME: home })
   const demo = demoOf(running.output())
   t.match(running.output(), `curl -i -X POST '${demo.uploadUrl}'`)
-  if (CHECKOUT_CLOSED) t.match(running.output(), `it runs from EMBEDDED_PG_HOME instead, its programs to ${home}/postgres-`, 'says where PostgreSQL runs from, and why')
+  if (CHECKOUT_CLOSED) t.match(running.output(), `(on the way to its programs): it runs from EMBEDDED_PG_HOME instead, its programs copied to ${home}/postgres-`, 'says where PostgreSQL runs from, and why')
   else t.notMatch(running.output(), 'EMBEDDED_PG_HOME', 'runs PostgreSQL from the package when the postgres user can reach it')
 
   await provisionDemoPayload(t, demo)
@@ -127,8 +127,8 @@ t.test('as root, a DATA_DIR closed to the postgres user: PostgreSQL keeps its da
 
   const port = await freePort()
   const first = await start(t, { ...env, PORT: String(port) })
-  t.match(first.output(), `cannot enter ${closed}: it runs from EMBEDDED_PG_HOME instead`)
-  t.match(first.output(), `its data (for ${path.join(dataDir, 'pg')}) to ${home}/cluster-`)
+  t.match(first.output(), `${closed} (on the way to its data): it runs from EMBEDDED_PG_HOME instead`)
+  t.match(first.output(), `its data (for ${path.join(dataDir, 'pg')}) kept in ${home}/cluster-`)
   const demo = demoOf(first.output())
   await provisionDemoPayload(t, demo)
   await stopped(t, first)

@@ -39,7 +39,7 @@ t.test('as root, what the postgres user cannot reach is run from EMBEDDED_PG_HOM
   t.match(forClosedData.databaseDir, new RegExp(`^${home}/cluster-[0-9a-f]{12}$`), 'the cluster in the home')
   t.equal(relocatedLayout(closed, home)!.databaseDir, forClosedData.databaseDir, 'the same cluster on every start')
   t.not(relocatedLayout(path.join(closedDir, 'other', 'pg'), home)!.databaseDir, forClosedData.databaseDir, 'another DATA_DIR, another cluster')
-  t.match(forClosedData.explanation, `cannot enter ${closedDir}`)
+  t.match(forClosedData.explanation, `${closedDir} (on the way to its data): it runs from EMBEDDED_PG_HOME instead`)
 
   const forOpenData = relocatedLayout(open, home)
   if (firstDirectoryClosedToOthers(PROJECT_ROOT) === undefined) {
@@ -49,7 +49,7 @@ t.test('as root, what the postgres user cannot reach is run from EMBEDDED_PG_HOM
   }
 
   t.throws(() => relocatedLayout(closed, path.join(closedDir, 'home')), {
-    message: new RegExp(`nor ${closedDir} on the way to EMBEDDED_PG_HOME .*DATABASE_URL`)
+    message: new RegExp(`nor can it enter ${closedDir}, on the way to EMBEDDED_PG_HOME .*DATABASE_URL`)
   }, 'a home the postgres user cannot reach either is refused, saying what to do')
 })
 
