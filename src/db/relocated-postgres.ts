@@ -1,6 +1,6 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
-import { chownSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
@@ -87,7 +87,12 @@ function versionedProgramsDir (packaged: string, home: string): string {
  */
 export function copyPrograms (packaged: string, target: string): void {
   if (existsSync(path.join(target, 'bin', 'postgres'))) return
-  mkdirSync(path.dirname(target), { recursive: true, mode: 0o755 })
+  const home = path.dirname(target)
+  if (!existsSync(home)) {
+    mkdirSync(home, { recursive: true })
+    // Whatever root's umask: the postgres user must pass through it.
+    chmodSync(home, 0o755)
+  }
   const partial = `${target}.partial-${process.pid}`
   rmSync(partial, { recursive: true, force: true })
   cpSync(packaged, partial, { recursive: true, verbatimSymlinks: true })
