@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import pg from 'pg'
-import { copyPrograms, initialiseCluster, packagedPrograms, postgresAccount, relocatedLayout, startServer, type RelocatedLayout } from './relocated-postgres.js'
+import { copyPrograms, initialiseCluster, postgresAccount, relocatedLayout, startServer, type RelocatedLayout } from './relocated-postgres.js'
 
 export interface EmbeddedDatabase {
   url: string
@@ -56,7 +56,7 @@ async function startPackaged (databaseDir: string, port: number, onLog: (line: s
 
 async function startRelocated (layout: RelocatedLayout, port: number, adminUrl: string, onLog: (line: string) => void): Promise<() => Promise<void>> {
   const account = postgresAccount()
-  copyPrograms(packagedPrograms(), layout.programs)
+  copyPrograms(layout.packagedPrograms, layout.programs)
   if (!existsSync(path.join(layout.databaseDir, 'PG_VERSION'))) initialiseCluster(layout.programs, layout.databaseDir, account, USER, PASSWORD)
   const server = await startServer(layout, account, port, SERVER_FLAGS, adminUrl, onLog)
   return server.stop

@@ -21,6 +21,8 @@ export interface PostgresAccount {
 }
 
 export interface RelocatedLayout {
+  /** The programs as the package installed them: what `programs` is copied from. */
+  packagedPrograms: string
   /** Holds bin/, lib/ and share/ of the server. */
   programs: string
   databaseDir: string
@@ -54,9 +56,12 @@ export function relocatedLayout (databaseDir: string, home: string): RelocatedLa
   const closedPrograms = firstDirectoryClosedToOthers(programs)
   const closedData = firstDirectoryClosedToOthers(databaseDir)
   if (closedPrograms === undefined && closedData === undefined) return undefined
-  const unreachable = closedPrograms !== undefined && closedPrograms === closedData
-    ? [`${closedPrograms} (on the way to its programs and its data)`]
-    : [...closedPrograms === undefined ? [] : [`${closedPrograms} (on the way to its programs)`], ...closedData === undefined ? [] : [`${closedData} (on the way to its data)`]]
+  const unreachable: string[] = []
+  if (closedPrograms === closedData) unreachable.push(`${closedPrograms} (on the way to its programs and its data)`)
+  else {
+    if (closedPrograms !== undefined) unreachable.push(`${closedPrograms} (on the way to its programs)`)
+    if (closedData !== undefined) unreachable.push(`${closedData} (on the way to its data)`)
+  }
   const closedHome = firstDirectoryClosedToOthers(home)
   if (closedHome !== undefined) {
     throw new Error(`running as root, the embedded PostgreSQL runs as the system user "postgres", which cannot enter ${unreachable.join(' or ')}; ` +
@@ -68,6 +73,7 @@ export function relocatedLayout (databaseDir: string, home: string): RelocatedLa
   const moved = [`its programs copied to ${programsCopy}`]
   if (closedData !== undefined) moved.push(`its data (for ${databaseDir}) kept in ${relocatedData}`)
   return {
+    packagedPrograms: programs,
     programs: programsCopy,
     databaseDir: relocatedData,
     explanation: `As root, PostgreSQL runs as the user "postgres", which cannot enter ${unreachable.join(' nor ')}: it runs from EMBEDDED_PG_HOME instead, ${moved.join(', ')}.`
