@@ -88,8 +88,9 @@ export async function listProvisioningLogs (db: Db | DbClient, query: LogPageQue
     sourceDisplayName: row.source_display_name,
     targetId: row.target_id,
     targetDisplayName: row.target_display_name,
-    modifiedProperties: readModifiedProperties(row.modified_properties as StoredModifiedProperties),
-    steps: readSteps(row.steps as StoredSteps)
+    // Stored as the JSON text the worker made (migration 0008).
+    modifiedProperties: readModifiedProperties(JSON.parse(row.modified_properties) as StoredModifiedProperties),
+    steps: readSteps(JSON.parse(row.steps) as StoredSteps)
   }))
 }
 

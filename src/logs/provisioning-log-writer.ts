@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { v7 as timeOrderedUuid } from 'uuid'
+import { copyJson, copyPlain, copyRows, copyText } from '../db/copy-rows.js'
 import type { DbClient } from '../db/pool.js'
 import type { OperationOutcome } from '../provisioning/outcome.js'
 import { storeModifiedProperties } from './modified-properties.js'
@@ -23,53 +24,39 @@ export interface LogBatchContext {
   durationMs: number
 }
 
-const INSERT_SQL = `INSERT INTO provisioning_logs (id, request_id, operation_index, target_user_id, job_id, cycle_id, change_id,
-    activity_at, duration_ms, action, status, error_code, reason, bulk_id, method, source_id, source_display_name,
-    target_id, target_display_name, modified_properties, steps)
-  SELECT x.id, x.request_id, x.operation_index, x.target_user_id, $1, $2, x.change_id, $3, $4, x.action, x.status, x.error_code,
-    x.reason, x.bulk_id, x.method, x.source_id, x.source_display_name, x.target_id, x.target_display_name,
-    coalesce(x.modified_properties, '[]'), coalesce(x.steps, '[]')
-  FROM json_to_recordset($5::json) AS x(id uuid, request_id uuid, operation_index int, target_user_id uuid, change_id uuid,
-    action text, status text, error_code text, reason text, bulk_id text, method text, source_id text,
-    source_display_name text, target_id uuid, target_display_name text, modified_properties json, steps json)`
+/** The columns each entry fills, then those its batch fills (see `writeProvisioningLogs`). */
+const ENTRY_COLUMNS = ['id', 'request_id', 'operation_index', 'target_user_id', 'change_id', 'action', 'status', 'error_code', 'reason',
+  'bulk_id', 'method', 'source_id', 'source_display_name', 'target_id', 'target_display_name', 'modified_properties', 'steps'] as const
+const BATCH_COLUMNS = ['job_id', 'cycle_id', 'activity_at', 'duration_ms'] as const
+const COLUMNS = [...ENTRY_COLUMNS, ...BATCH_COLUMNS]
 
 /**
- * Encodes log entries as the one JSON parameter the insert reads. Separate from the write
- * so the encoding can happen while PostgreSQL is busy with the statements before it.
+ * Encodes log entries as rows of COPY text, without the columns their batch fills. Separate
+ * from the write so the encoding can happen while PostgreSQL is busy with the statements
+ * before it. Modified properties and steps are stored as the JSON text made here: nobody
+ * else writes them, so PostgreSQL need not check that JSON again.
  */
-export function encodeLogEntries (entries: LogEntry[]): string {
-  return JSON.stringify(entries.map(({ requestId, outcome, followUp }) => ({
+export function encodeLogEntries (entries: LogEntry[]): string[] {
+  return entries.map(({ requestId, outcome, followUp }) =>
     // Time-ordered: new entries land at the right edge of the primary key's index instead
     // of on a random page of it.
-    id: timeOrderedUuid(),
-    request_id: requestId,
-    operation_index: outcome.operationIndex,
+    `${timeOrderedUuid()}\t${requestId}\t${outcome.operationIndex}\t` +
     // Reference-resolution entries (index -1) are told apart by the report they concern.
-    target_user_id: outcome.operationIndex < 0 || followUp === true ? outcome.targetId : null,
-    change_id: randomUUID(),
-    action: outcome.action,
-    status: outcome.status,
-    error_code: outcome.errorCode,
-    reason: outcome.reason,
-    bulk_id: outcome.bulkId ?? null,
-    method: outcome.method,
-    source_id: outcome.externalId,
-    source_display_name: outcome.sourceDisplayName,
-    target_id: outcome.targetId,
-    target_display_name: outcome.targetDisplayName,
-    modified_properties: storeModifiedProperties(outcome.modifiedProperties),
-    steps: storeSteps(outcome.steps)
-  })))
+    `${copyPlain(outcome.operationIndex < 0 || followUp === true ? outcome.targetId : null)}\t${randomUUID()}\t` +
+    `${outcome.action}\t${outcome.status}\t${copyText(outcome.errorCode)}\t${copyText(outcome.reason)}\t${copyText(outcome.bulkId)}\t` +
+    `${copyPlain(outcome.method)}\t${copyText(outcome.externalId)}\t${copyText(outcome.sourceDisplayName)}\t` +
+    `${copyPlain(outcome.targetId)}\t${copyText(outcome.targetDisplayName)}\t` +
+    `${copyJson(JSON.stringify(storeModifiedProperties(outcome.modifiedProperties)))}\t${copyJson(JSON.stringify(storeSteps(outcome.steps)))}`)
 }
 
 /**
- * Writes encoded log entries in one statement: the rows travel as one JSON parameter read
- * with json_to_recordset (the text is scanned, never converted to jsonb) into json columns
- * stored as sent. Written in the transaction that completes their requests, so a request's
- * entries exist exactly once: a rolled-back attempt leaves none, a completed request is never
- * processed again, and the unique (request, operation[, report]) index would refuse a second set.
+ * Writes encoded log entries in one COPY. Written in the transaction that completes their
+ * requests, so a request's entries exist exactly once: a rolled-back attempt leaves none, a
+ * completed request is never processed again, and the unique (request, operation[, report])
+ * index would refuse a second set.
  */
-export async function writeProvisioningLogs (client: DbClient, context: LogBatchContext, encodedEntries: string): Promise<void> {
-  if (encodedEntries === '[]') return
-  await client.query(INSERT_SQL, [context.jobId, context.cycleId, context.activityAt, context.durationMs, encodedEntries])
+export async function writeProvisioningLogs (client: DbClient, context: LogBatchContext, encodedEntries: string[]): Promise<void> {
+  if (encodedEntries.length === 0) return
+  const batchFields = `\t${copyText(context.jobId)}\t${context.cycleId}\t${context.activityAt.toISOString()}\t${context.durationMs}\n`
+  await copyRows(client, 'provisioning_logs', COLUMNS, encodedEntries.join(batchFields) + batchFields)
 }

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
 import type { Db, DbClient } from '../db/pool.js'
-import { linkWaitingReports, loadUsersForRequest, recordSources, releaseUniqueValues, unlinkReportsOf, writeUsers } from '../directory/entra/users-repository.js'
+import { insertNewUsers, linkWaitingReports, loadUsersForRequest, recordSources, releaseUniqueValues, unlinkReportsOf, writeUsers } from '../directory/entra/users-repository.js'
 import type { EntraUserRecord } from '../directory/entra/user.js'
 import { encodeLogEntries, writeProvisioningLogs, type LogEntry } from '../logs/provisioning-log-writer.js'
 import { applyOperations, type PreparedOperation } from './apply-operations.js'
@@ -159,7 +159,7 @@ export interface AppliedBatch {
  * encoded log entries (once for the operations, once more for reports linked to a manager
  * that arrived). Deletes and disables past the cycle's delete threshold are staged.
  */
-async function applyRequests (client: DbClient, batch: ClaimedBatch, cycle: CycleState, options: BatchOptions, writeLogs: (encoded: string) => Promise<void>): Promise<AppliedBatch> {
+async function applyRequests (client: DbClient, batch: ClaimedBatch, cycle: CycleState, options: BatchOptions, writeLogs: (encoded: string[]) => Promise<void>): Promise<AppliedBatch> {
   const entries: LogEntry[] = []
   const operations: PreparedOperation[] = []
   const requestOfOperation: string[] = []
@@ -206,8 +206,12 @@ async function applyRequests (client: DbClient, batch: ClaimedBatch, cycle: Cycl
 
   await releaseUniqueValues(client, usersGivingUpUniqueValues(loaded, result.changed))
   // In flight while the log entries are encoded: PostgreSQL writes the users meanwhile.
-  const usersWritten = writeUsers(client, batch.directoryId, result.changed)
-  let encoded: string
+  const stored = new Set(loaded.map(user => user.id))
+  const usersWritten = Promise.all([
+    insertNewUsers(client, batch.directoryId, result.changed.filter(user => !stored.has(user.id))),
+    writeUsers(client, batch.directoryId, result.changed.filter(user => stored.has(user.id)))
+  ])
+  let encoded: string[]
   try {
     encoded = encodeLogEntries(entries)
   } finally {

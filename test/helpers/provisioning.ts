@@ -159,9 +159,13 @@ export async function jobLogRows (db: Db, jobId: string): Promise<Array<LogRow &
   return rows.map(readStored)
 }
 
-/** Log rows keep modified properties and steps compactly; read them in Graph's shape, as the service does. */
+/** Log rows keep modified properties and steps compactly, as JSON text; read them in Graph's shape, as the service does. */
 function readStored<Row extends { modified_properties: unknown, steps: unknown }> (row: Row): Row {
-  return { ...row, modified_properties: readModifiedProperties(row.modified_properties as StoredModifiedProperties), steps: readSteps(row.steps as StoredSteps) }
+  return {
+    ...row,
+    modified_properties: readModifiedProperties(JSON.parse(row.modified_properties as string) as StoredModifiedProperties),
+    steps: readSteps(JSON.parse(row.steps as string) as StoredSteps)
+  }
 }
 
 /** Modified properties as { attribute: [old, new] }, for exact comparison. */

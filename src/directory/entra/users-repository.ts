@@ -1,3 +1,4 @@
+import { copyPlain, copyRows, copyText, copyTextArray, NULL_FIELD } from '../../db/copy-rows.js'
 import type { Db, DbClient } from '../../db/pool.js'
 import { ENTRA_ATTRIBUTE_COLUMNS, ENTRA_ATTRIBUTES, userFromRow, type EntraUserRecord, type SourceRecord } from './user.js'
 
@@ -87,6 +88,36 @@ const UPDATE_SET = WRITE_COLUMNS.filter(([name]) => name !== 'id' && name !== 'c
 const UPSERT_SQL = `INSERT INTO directory_users (directory_id, ${COLUMN_LIST})
   SELECT $1, ${COLUMN_LIST} FROM json_to_recordset($2::json) AS x(${RECORD_TYPE})
   ON CONFLICT (id) DO UPDATE SET ${UPDATE_SET}`
+
+/**
+ * Writes users new to the directory with COPY: no conflict to resolve, so nothing to parse
+ * but the rows themselves. Users already stored go through `writeUsers`.
+ */
+export async function insertNewUsers (client: DbClient, directoryId: string, users: EntraUserRecord[]): Promise<void> {
+  if (users.length === 0) return
+  // A batch stamps its users with one time: formatted once.
+  const times = new Map<Date, string>()
+  const time = (at: Date | null): string => {
+    if (at === null) return NULL_FIELD
+    let text = times.get(at)
+    if (text === undefined) times.set(at, text = at.toISOString())
+    return text
+  }
+  let rows = ''
+  for (const user of users) {
+    let row = `${directoryId}\t${user.id}`
+    for (const attribute of ENTRA_ATTRIBUTES) {
+      const value = user[attribute]
+      row += '\t' + (typeof value === 'boolean' ? (value ? 't' : 'f') : Array.isArray(value) ? copyTextArray(value) : copyText(value))
+    }
+    rows += `${row}\t${copyPlain(user.managerId)}\t${copyText(user.managerExternalId)}\t${copyText(user.createdByJobId)}\t` +
+      `${time(user.createdAt)}\t${time(user.lastModifiedAt)}\t${time(user.deletedAt)}\t` +
+      `${copyText(user.source?.jobId)}\t${copyPlain(user.source?.requestId)}\t${copyPlain(user.source?.operationIndex)}\n`
+  }
+  await copyRows(client, 'directory_users', COPY_COLUMNS, rows)
+}
+
+const COPY_COLUMNS = ['directory_id', ...WRITE_COLUMNS.map(([name]) => name)]
 
 export async function writeUsers (db: Queryable, directoryId: string, users: EntraUserRecord[]): Promise<void> {
   if (users.length === 0) return

@@ -27,7 +27,7 @@ interface GatheredOperations {
  * operations can touch, apply them in memory, then write deletes, users, pending references
  * and the log, as the entra path does.
  */
-export async function applyToAdDirectory (client: DbClient, batch: ClaimedBatch, gathered: GatheredOperations, cycle: CycleState, options: BatchOptions, writeLogs: (encoded: string) => Promise<void>): Promise<AppliedBatch> {
+export async function applyToAdDirectory (client: DbClient, batch: ClaimedBatch, gathered: GatheredOperations, cycle: CycleState, options: BatchOptions, writeLogs: (encoded: string[]) => Promise<void>): Promise<AppliedBatch> {
   const { operations, requestOfOperation, entries } = gathered
   const mapped = operations.map(operation => operation.mapped as unknown as AdMappedUser)
   const domain = batch.domains[0]!
