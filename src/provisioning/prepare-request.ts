@@ -22,10 +22,23 @@ export interface Preparation {
 }
 
 export function prepareRequest (payload: string, preparation: Preparation): PreparedRequest {
+  return mapRequest(parseStoredRequest(payload), preparation)
+}
+
+/**
+ * The first half of preparing: the stored payload parsed, validated and normalized. It
+ * does not depend on the job's schema, so it holds whatever schema the batch maps with.
+ */
+export function parseStoredRequest (payload: string): BulkOperation[] {
   const validation = validateBulkRequest(JSON.parse(payload))
   // Accepted requests were validated; a failure here means the rules changed since.
   if (!validation.ok) throw new Error(`stored request no longer validates: ${validation.errors[0]?.message ?? 'unknown'}`)
-  return { schemaVersion: preparation.schema.version, operations: mapOperations(validation.request.operations, preparation) }
+  return validation.request.operations
+}
+
+/** The second half: the parsed operations mapped with the job's schema. */
+export function mapRequest (operations: BulkOperation[], preparation: Preparation): PreparedRequest {
+  return { schemaVersion: preparation.schema.version, operations: mapOperations(operations, preparation) }
 }
 
 /** What failure entries need of an operation. */

@@ -1,7 +1,9 @@
-import { prepareRequest, type Preparation, type PreparedRequest } from './prepare-request.js'
+import type { BulkOperation } from '../scim/types.js'
+import { mapRequest, parseStoredRequest, type Preparation, type PreparedRequest } from './prepare-request.js'
 
 type Entry =
   | { state: 'read', payload: string }
+  | { state: 'parsed', operations: BulkOperation[] }
   | { state: 'prepared', request: PreparedRequest }
   | { state: 'failed', error: unknown }
 
@@ -28,27 +30,31 @@ export class PreparedRequests {
     return this.entries.has(requestId)
   }
 
-  /** Keeps the payload; it is prepared by `prepareWaiting` or, at the latest, when taken. */
+  /** Keeps the payload; it is prepared by `parseWaiting` and `prepareWaiting` or, at the latest, when taken. */
   add (requestId: string, payload: string): void {
     this.entries.set(requestId, { state: 'read', payload })
   }
 
   /**
-   * Prepares every payload read so far. Called while PostgreSQL is busy with a long
-   * statement of the current batch, so the CPU work of the next batch fills that wait instead
-   * of delaying the current batch's replies. A payload that fails to prepare fails when
-   * taken, as it would have failed unprepared.
+   * The first half of preparing what was read: parsing and validating, which does not
+   * depend on the job's schema. A batch has two long waits on PostgreSQL (its users, then
+   * its log), each too short for the whole of the next batch's preparation: this half fills
+   * the first, `prepareWaiting` the second. A payload that fails fails when taken, as it
+   * would have failed unprepared.
    */
+  parseWaiting (): void {
+    for (const [id, entry] of this.entries) {
+      if (entry.state === 'read') this.entries.set(id, attempt(() => ({ state: 'parsed', operations: parseStoredRequest(entry.payload) })))
+    }
+  }
+
+  /** Prepares what was read, parsing first what is not parsed yet. */
   prepareWaiting (): void {
     const preparation = this.preparation
     if (preparation === undefined) return
+    this.parseWaiting()
     for (const [id, entry] of this.entries) {
-      if (entry.state !== 'read') continue
-      try {
-        this.entries.set(id, { state: 'prepared', request: prepareRequest(entry.payload, preparation) })
-      } catch (error) {
-        this.entries.set(id, { state: 'failed', error })
-      }
+      if (entry.state === 'parsed') this.entries.set(id, attempt(() => ({ state: 'prepared', request: mapRequest(entry.operations, preparation) })))
     }
   }
 
@@ -57,9 +63,12 @@ export class PreparedRequests {
     const entry = this.entries.get(requestId)
     this.entries.delete(requestId)
     if (entry === undefined) return undefined
-    if (entry.state === 'failed') throw entry.error
-    if (entry.state === 'read') return prepareRequest(entry.payload, preparation)
-    return entry.request.schemaVersion === preparation.schema.version ? entry.request : undefined
+    switch (entry.state) {
+      case 'failed': throw entry.error
+      case 'read': return mapRequest(parseStoredRequest(entry.payload), preparation)
+      case 'parsed': return mapRequest(entry.operations, preparation)
+      case 'prepared': return entry.request.schemaVersion === preparation.schema.version ? entry.request : undefined
+    }
   }
 
   /** Keeps only the given requests' entries (the next batch's); the rest are let go. */
@@ -69,5 +78,13 @@ export class PreparedRequests {
 
   clear (): void {
     this.entries.clear()
+  }
+}
+
+function attempt (step: () => Entry): Entry {
+  try {
+    return step()
+  } catch (error) {
+    return { state: 'failed', error }
   }
 }

@@ -205,7 +205,8 @@ async function applyRequests (client: DbClient, batch: ClaimedBatch, cycle: Cycl
   })))
 
   await releaseUniqueValues(client, usersGivingUpUniqueValues(loaded, result.changed))
-  // In flight while the log entries are encoded: PostgreSQL writes the users meanwhile.
+  // In flight while the log entries are encoded and the next batch is parsed: PostgreSQL
+  // writes the users meanwhile.
   const stored = new Set(loaded.map(user => user.id))
   const usersWritten = Promise.all([
     insertNewUsers(client, batch.directoryId, result.changed.filter(user => !stored.has(user.id))),
@@ -214,6 +215,7 @@ async function applyRequests (client: DbClient, batch: ClaimedBatch, cycle: Cycl
   let encoded: string[]
   try {
     encoded = encodeLogEntries(entries)
+    options.prepared?.parseWaiting()
   } finally {
     await usersWritten
   }
@@ -221,7 +223,7 @@ async function applyRequests (client: DbClient, batch: ClaimedBatch, cycle: Cycl
   await unlinkReportsOf(client, result.deletedIds)
   const linked = await linkWaitingReports(client, batch.directoryId, result.arrivedIds, result.changed.map(user => user.id))
   const logsWritten = writeLogs(encoded)
-  // The next batch is parsed and mapped here, while PostgreSQL writes this one's log.
+  // The next batch is mapped here, while PostgreSQL writes this one's log.
   options.prepared?.prepareWaiting()
   await logsWritten
   const applied = { outcomes: entries.map(entry => entry.outcome), appliedDeletes: result.appliedDeletes, staged: result.staged.length }

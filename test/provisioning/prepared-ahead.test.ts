@@ -54,3 +54,18 @@ t.test('a request prepared with an older schema version is not used', async t =>
   prepared.prepareWaiting()
   t.equal(prepared.take('r', { schema: compileSchema(API2AAD_DEFAULT_SCHEMA, 2), context: {} }), undefined, 'the batch prepares it again with the schema it holds')
 })
+
+t.test('a request parsed ahead is mapped with the schema its batch holds', async t => {
+  const prepared = new PreparedRequests()
+  const older = { schema: compileSchema(API2AAD_DEFAULT_SCHEMA, 1), context: {} }
+  prepared.use(older)
+  prepared.add('r', JSON.stringify(bulkRequest([scimUser('p1')])))
+  prepared.add('bad', '{"schemas": [')
+  t.doesNotThrow(() => prepared.parseWaiting(), 'parsing ahead never throws')
+  // Parsing does not depend on the schema: a version saved since is used, not refused.
+  const newer = { schema: compileSchema(API2AAD_DEFAULT_SCHEMA, 2), context: {} }
+  const request = prepared.take('r', newer)
+  t.equal(request?.schemaVersion, 2)
+  t.equal(request?.operations[0]?.mapped.attributes.employeeId, 'p1')
+  t.throws(() => prepared.take('bad', newer), SyntaxError, 'the parse error surfaces with its batch')
+})
