@@ -49,7 +49,9 @@ export async function runStart (input: Config): Promise<void> {
 /**
  * BullMQ's PostgreSQL backend ends its connections a moment after its close() resolves; a
  * server stopped before that terminates them, and the error they raise would turn a clean
- * shutdown into a failed one. Waits (up to 5 s) until this process's other connections are gone.
+ * shutdown into a failed one. Waits (up to 5 s) until no other connection to the server is
+ * left, in any database, for a few readings in a row: one closing and another opening
+ * between two readings must not pass for quiet.
  */
 async function untilClientsLeft (databaseUrl: string): Promise<void> {
   const client = new pg.Client({ connectionString: databaseUrl })
@@ -57,10 +59,12 @@ async function untilClientsLeft (databaseUrl: string): Promise<void> {
   try {
     await client.connect()
     const deadline = Date.now() + 5000
+    let quietReadings = 0
     while (Date.now() < deadline) {
       const { rows: [row] } = await client.query(
-        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'`)
-      if (row.n === 0) return
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND backend_type = 'client backend'`)
+      quietReadings = row.n === 0 ? quietReadings + 1 : 0
+      if (quietReadings === 3) return
       await new Promise(resolve => setTimeout(resolve, 50))
     }
   } catch {
