@@ -1,5 +1,5 @@
 import type { BulkOperation } from '../scim/types.js'
-import { mapRequest, parseStoredRequest, type Preparation, type PreparedRequest } from './prepare-request.js'
+import { mapRequest, parseStoredRequest, prepareRequest, type Preparation, type PreparedRequest } from './prepare-request.js'
 
 type Entry =
   | { state: 'read', payload: string }
@@ -65,7 +65,7 @@ export class PreparedRequests {
     if (entry === undefined) return undefined
     switch (entry.state) {
       case 'failed': throw entry.error
-      case 'read': return mapRequest(parseStoredRequest(entry.payload), preparation)
+      case 'read': return prepareRequest(entry.payload, preparation)
       case 'parsed': return mapRequest(entry.operations, preparation)
       case 'prepared': return entry.request.schemaVersion === preparation.schema.version ? entry.request : undefined
     }
