@@ -1,6 +1,6 @@
 import { v7 as timeOrderedUuid } from 'uuid'
 import type { BulkOperation } from '../scim/types.js'
-import { ENTRA_ATTRIBUTES, type EntraAttributeName, type EntraAttributeValues, type EntraUserRecord, type SourceRecord } from '../directory/entra/user.js'
+import { copyUserRecord, ENTRA_ATTRIBUTES, type EntraAttributeName, type EntraAttributeValues, type EntraUserRecord, type SourceRecord } from '../directory/entra/user.js'
 import { checkUserPrincipalName, missingOnCreate } from '../directory/entra/rules.js'
 import type { MappedUser } from '../mapping/apply-mappings.js'
 import type { ModifiedProperty, OperationOutcome } from './outcome.js'
@@ -202,7 +202,9 @@ function skipOutOfScope (outcome: OperationOutcome, existing: EntraUserRecord | 
 
 /** A user provisioned earlier whose record fell out of scope is disabled, as Entra deprovisions it. */
 function disableOutOfScope (existing: EntraUserRecord, outcome: OperationOutcome, context: ApplyContext): EntraUserRecord {
-  const candidate: EntraUserRecord = { ...existing, accountEnabled: false, lastModifiedAt: context.now }
+  const candidate = copyUserRecord(existing)
+  candidate.accountEnabled = false
+  candidate.lastModifiedAt = context.now
   outcome.action = 'disable'
   outcome.modifiedProperties = [{ displayName: 'accountEnabled', oldValue: 'true', newValue: 'false' }]
   succeed(outcome, candidate, 'EntryExportUpdate', 'Disabled the user: its record is out of the job\'s scope.')
@@ -211,8 +213,9 @@ function disableOutOfScope (existing: EntraUserRecord, outcome: OperationOutcome
 
 function create (previous: EntraUserRecord | undefined, mapped: MappedUser, outcome: OperationOutcome, index: DirectoryIndex, context: ApplyContext): EntraUserRecord | undefined {
   // A soft-deleted user sent again is restored, keeping its object id.
-  const base = previous ?? blankUser(context)
-  const candidate: EntraUserRecord = { ...base, ...mapped.onCreate, ...mapped.attributes, deletedAt: null, lastModifiedAt: context.now }
+  const candidate = Object.assign(copyUserRecord(previous ?? blankUser(context)), mapped.onCreate, mapped.attributes)
+  candidate.deletedAt = null
+  candidate.lastModifiedAt = context.now
   fillEmpty(candidate, mapped)
   if (!pickUniqueValues(candidate, mapped, index, outcome, true)) return undefined
   outcome.action = previous === undefined ? 'create' : 'update'
@@ -231,7 +234,7 @@ function create (previous: EntraUserRecord | undefined, mapped: MappedUser, outc
 }
 
 function update (existing: EntraUserRecord, mapped: MappedUser, outcome: OperationOutcome, index: DirectoryIndex, context: ApplyContext): EntraUserRecord | undefined {
-  const candidate: EntraUserRecord = { ...existing, ...mapped.attributes }
+  const candidate = Object.assign(copyUserRecord(existing), mapped.attributes)
   fillEmpty(candidate, mapped)
   if (!pickUniqueValues(candidate, mapped, index, outcome, false)) return undefined
   const modified = diff(existing, candidate)
@@ -250,7 +253,9 @@ function update (existing: EntraUserRecord, mapped: MappedUser, outcome: Operati
 }
 
 function softDelete (existing: EntraUserRecord, outcome: OperationOutcome, context: ApplyContext): EntraUserRecord {
-  const candidate: EntraUserRecord = { ...existing, deletedAt: context.now, lastModifiedAt: context.now }
+  const candidate = copyUserRecord(existing)
+  candidate.deletedAt = context.now
+  candidate.lastModifiedAt = context.now
   outcome.action = 'delete'
   outcome.modifiedProperties = [{ displayName: 'deletedDateTime', oldValue: null, newValue: context.now.toISOString() }]
   succeed(outcome, candidate, 'EntryExportDelete', 'Soft-deleted the user; it can be restored by sending it again.')
@@ -325,13 +330,24 @@ function fillEmpty (candidate: EntraUserRecord, mapped: MappedUser): void {
 }
 
 function blankUser (context: ApplyContext): EntraUserRecord {
+  const user = copyUserRecord(BLANK_USER)
   // Object ids are GUIDs as in Entra; time-ordered so a bulk load appends to the key's index.
-  const user: any = { id: timeOrderedUuid(), managerId: null, managerExternalId: null, createdByJobId: context.jobId, createdAt: context.now, lastModifiedAt: context.now, deletedAt: null, source: null }
+  user.id = timeOrderedUuid()
+  user.businessPhones = []
+  user.createdByJobId = context.jobId
+  user.createdAt = context.now
+  user.lastModifiedAt = context.now
+  return user
+}
+
+/** What a user holds before its first record is applied. */
+const BLANK_USER: EntraUserRecord = (() => {
+  const user: any = { id: '', managerId: null, managerExternalId: null, createdByJobId: null, createdAt: null, lastModifiedAt: null, deletedAt: null, source: null }
   for (const attribute of ENTRA_ATTRIBUTES) user[attribute] = null
   user.accountEnabled = true
   user.businessPhones = []
-  return user as EntraUserRecord
-}
+  return user
+})()
 
 function diff (before: EntraAttributeValues | undefined, after: EntraAttributeValues): ModifiedProperty[] {
   const modified: ModifiedProperty[] = []

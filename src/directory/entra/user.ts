@@ -78,6 +78,44 @@ export interface EntraUserResource extends EntraAttributeValues {
   deletedDateTime: string | null
 }
 
+/**
+ * A copy of a user record, written out member by member. Every record the worker makes goes
+ * through here, so all of them share one shape: V8 then copies and updates them on its fast
+ * paths, where records built member by member in a loop, or spread from such records, fall
+ * back to slow dictionary objects (a third of the cost of applying a batch).
+ */
+export function copyUserRecord (from: EntraUserRecord): EntraUserRecord {
+  return {
+    id: from.id,
+    employeeId: from.employeeId,
+    userPrincipalName: from.userPrincipalName,
+    mailNickname: from.mailNickname,
+    displayName: from.displayName,
+    givenName: from.givenName,
+    surname: from.surname,
+    mail: from.mail,
+    accountEnabled: from.accountEnabled,
+    jobTitle: from.jobTitle,
+    department: from.department,
+    companyName: from.companyName,
+    city: from.city,
+    state: from.state,
+    country: from.country,
+    streetAddress: from.streetAddress,
+    postalCode: from.postalCode,
+    mobilePhone: from.mobilePhone,
+    businessPhones: from.businessPhones,
+    employeeType: from.employeeType,
+    managerId: from.managerId,
+    managerExternalId: from.managerExternalId,
+    createdByJobId: from.createdByJobId,
+    createdAt: from.createdAt,
+    lastModifiedAt: from.lastModifiedAt,
+    deletedAt: from.deletedAt,
+    source: from.source
+  }
+}
+
 export function userFromRow (row: any): EntraUserRecord {
   const record: any = {
     id: row.id,
@@ -92,7 +130,7 @@ export function userFromRow (row: any): EntraUserRecord {
       : { jobId: row.source_job_id, requestId: row.source_request_id, operationIndex: row.source_operation_index }
   }
   for (const attribute of ENTRA_ATTRIBUTES) record[attribute] = row[ENTRA_ATTRIBUTE_COLUMNS[attribute]]
-  return record as EntraUserRecord
+  return copyUserRecord(record as EntraUserRecord)
 }
 
 export function toUserResource (user: EntraUserRecord): EntraUserResource {
