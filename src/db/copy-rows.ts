@@ -1,5 +1,4 @@
-import { pipeline } from 'node:stream/promises'
-import { Readable } from 'node:stream'
+import { finished } from 'node:stream/promises'
 import { from as copyFrom } from 'pg-copy-streams'
 import type { DbClient } from './pool.js'
 
@@ -34,14 +33,34 @@ export function copyPlain (value: string | number | null | undefined): string {
   return value === null || value === undefined ? NULL_FIELD : String(value)
 }
 
+/** A COPY under way. */
+export interface CopyInProgress {
+  /**
+   * Settles once the connection has taken every row (or the COPY failed). Until then the
+   * rows need the event loop to leave the process: a caller with synchronous work to do
+   * meanwhile waits for this first, or PostgreSQL would sit idle through that work.
+   */
+  sent: Promise<void>
+  /** Settles once PostgreSQL has stored the rows; rejects with its error. */
+  written: Promise<void>
+}
+
 /**
- * Writes rows with `COPY … FROM STDIN`, in the caller's transaction. For hundreds of rows
- * at once this is the cheapest way into PostgreSQL: it splits the text on tabs and
+ * Starts writing rows with `COPY … FROM STDIN`, in the caller's transaction. For hundreds of
+ * rows at once this is the cheapest way into PostgreSQL: it splits the text on tabs and
  * newlines, where rows sent as one JSON parameter were parsed twice (once to check the
  * JSON, once to read it).
  */
-export async function copyRows (client: DbClient, table: string, columns: readonly string[], text: string): Promise<void> {
-  if (text === '') return
+export function startCopyRows (client: DbClient, table: string, columns: readonly string[], text: string): CopyInProgress {
+  if (text === '') return { sent: Promise.resolve(), written: Promise.resolve() }
   const stream = client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`))
-  await pipeline(Readable.from([Buffer.from(text, 'utf8')]), stream)
+  const written = finished(stream)
+  // A failure settles `sent` too: the write's callback never comes when the COPY fails
+  // before PostgreSQL asks for the rows. Watching `written` here also marks its failure
+  // handled, so it reaches the caller's later `await written` instead of ending the
+  // process as an unhandled rejection while the caller awaits `sent`.
+  const failedOrDone = written.then(() => {}, () => {})
+  const handedOver = new Promise<void>(resolve => stream.write(Buffer.from(text, 'utf8'), () => resolve()))
+  stream.end()
+  return { sent: Promise.race([handedOver, failedOrDone]), written }
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { v7 as timeOrderedUuid } from 'uuid'
-import { copyJson, copyPlain, copyRows, copyText } from '../db/copy-rows.js'
+import { copyJson, copyPlain, copyText, startCopyRows, type CopyInProgress } from '../db/copy-rows.js'
 import type { DbClient } from '../db/pool.js'
 import type { OperationOutcome } from '../provisioning/outcome.js'
 import { storeModifiedProperties } from './modified-properties.js'
@@ -56,7 +56,11 @@ export function encodeLogEntries (entries: LogEntry[]): string[] {
  * index would refuse a second set.
  */
 export async function writeProvisioningLogs (client: DbClient, context: LogBatchContext, encodedEntries: string[]): Promise<void> {
-  if (encodedEntries.length === 0) return
+  await startProvisioningLogsWrite(client, context, encodedEntries).written
+}
+
+/** `writeProvisioningLogs`, for a caller with work of its own to do while PostgreSQL writes. */
+export function startProvisioningLogsWrite (client: DbClient, context: LogBatchContext, encodedEntries: string[]): CopyInProgress {
   const batchFields = `\t${copyText(context.jobId)}\t${context.cycleId}\t${context.activityAt.toISOString()}\t${context.durationMs}\n`
-  await copyRows(client, 'provisioning_logs', COLUMNS, encodedEntries.join(batchFields) + batchFields)
+  return startCopyRows(client, 'provisioning_logs', COLUMNS, encodedEntries.length === 0 ? '' : encodedEntries.join(batchFields) + batchFields)
 }

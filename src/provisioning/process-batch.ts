@@ -1,8 +1,9 @@
 import type { Logger } from 'pino'
 import type { Db, DbClient } from '../db/pool.js'
+import type { CopyInProgress } from '../db/copy-rows.js'
 import { insertNewUsers, linkWaitingReports, loadUsersForRequest, recordSources, releaseUniqueValues, unlinkReportsOf, writeUsers } from '../directory/entra/users-repository.js'
 import type { EntraUserRecord } from '../directory/entra/user.js'
-import { encodeLogEntries, writeProvisioningLogs, type LogEntry } from '../logs/provisioning-log-writer.js'
+import { encodeLogEntries, startProvisioningLogsWrite, type LogEntry } from '../logs/provisioning-log-writer.js'
 import { applyOperations, type PreparedOperation } from './apply-operations.js'
 import { endCycleIfIdle, enterCycle, recordCycleProgress, type CycleState } from './cycles.js'
 import { enqueueFailureDigestIfDue } from './failure-digest.js'
@@ -93,7 +94,7 @@ export async function processBatch (db: Db, requestIds: string[], options: Batch
     const ids = requests.map(request => request.id)
     const applied = await applyRequests(client, { ...claimed, requests }, cycle, options, encoded => {
       context.durationMs = Date.now() - started
-      return writeProvisioningLogs(client, context, encoded)
+      return startProvisioningLogsWrite(client, context, encoded)
     })
     await recordCycleProgress(client, cycle, applied.outcomes, applied.appliedDeletes)
     // One completion time for the batch: its requests are applied together, in one transaction.
@@ -154,12 +155,15 @@ export interface AppliedBatch {
   staged: number
 }
 
+/** Starts writing encoded log entries in the batch's transaction. */
+export type LogWriter = (encoded: string[]) => CopyInProgress
+
 /**
  * Applies the batch's operations in order and writes their effects; `writeLogs` receives the
  * encoded log entries (once for the operations, once more for reports linked to a manager
  * that arrived). Deletes and disables past the cycle's delete threshold are staged.
  */
-async function applyRequests (client: DbClient, batch: ClaimedBatch, cycle: CycleState, options: BatchOptions, writeLogs: (encoded: string[]) => Promise<void>): Promise<AppliedBatch> {
+async function applyRequests (client: DbClient, batch: ClaimedBatch, cycle: CycleState, options: BatchOptions, writeLogs: LogWriter): Promise<AppliedBatch> {
   const entries: LogEntry[] = []
   const operations: PreparedOperation[] = []
   const requestOfOperation: string[] = []
@@ -205,15 +209,17 @@ async function applyRequests (client: DbClient, batch: ClaimedBatch, cycle: Cycl
   })))
 
   await releaseUniqueValues(client, usersGivingUpUniqueValues(loaded, result.changed))
-  // In flight while the log entries are encoded and the next batch is parsed: PostgreSQL
-  // writes the users meanwhile.
+  // PostgreSQL writes the users while the log entries are encoded and the next batch is
+  // parsed; the rows are handed over first (see CopyInProgress.sent).
   const stored = new Set(loaded.map(user => user.id))
-  const usersWritten = Promise.all([
-    insertNewUsers(client, batch.directoryId, result.changed.filter(user => !stored.has(user.id))),
-    writeUsers(client, batch.directoryId, result.changed.filter(user => stored.has(user.id)))
-  ])
+  const newUsers = insertNewUsers(client, batch.directoryId, result.changed.filter(user => !stored.has(user.id)))
+  const usersWritten = Promise.all([newUsers.written, writeUsers(client, batch.directoryId, result.changed.filter(user => stored.has(user.id)))])
+  // Awaited below; marked handled now, so a failure while the rows are handed over is not
+  // taken for an unhandled one.
+  usersWritten.catch(() => {})
   let encoded: string[]
   try {
+    await newUsers.sent
     encoded = encodeLogEntries(entries)
     options.prepared?.parseWaiting()
   } finally {
@@ -222,15 +228,16 @@ async function applyRequests (client: DbClient, batch: ClaimedBatch, cycle: Cycl
   await recordSources(client, result.unchangedSources)
   await unlinkReportsOf(client, result.deletedIds)
   const linked = await linkWaitingReports(client, batch.directoryId, result.arrivedIds, result.changed.map(user => user.id))
-  const logsWritten = writeLogs(encoded)
+  const log = writeLogs(encoded)
+  await log.sent
   // The next batch is mapped here, while PostgreSQL writes this one's log.
   options.prepared?.prepareWaiting()
-  await logsWritten
+  await log.written
   const applied = { outcomes: entries.map(entry => entry.outcome), appliedDeletes: result.appliedDeletes, staged: result.staged.length }
   if (linked.length === 0) return { entries: entries.length, ...applied }
 
   const linkedEntries = linkedReportEntries(linked, result.outcomes, requestOfOperation, batch.requests.at(-1)!.id)
-  await writeLogs(encodeLogEntries(linkedEntries))
+  await writeLogs(encodeLogEntries(linkedEntries)).written
   return { entries: entries.length + linkedEntries.length, ...applied }
 }
 

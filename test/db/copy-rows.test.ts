@@ -1,5 +1,6 @@
 import t from 'tap'
-import { copyJson, copyPlain, copyRows, copyText, copyTextArray } from '../../src/db/copy-rows.js'
+import { copyJson, copyPlain, copyText, copyTextArray, startCopyRows } from '../../src/db/copy-rows.js'
+import type { DbClient } from '../../src/db/pool.js'
 import { createPool } from '../../src/db/pool.js'
 import { createTestDatabase } from '../helpers/environment.js'
 
@@ -7,6 +8,10 @@ import { createTestDatabase } from '../helpers/environment.js'
 // value must arrive exactly as it was, whatever characters it holds.
 const db = createPool(await createTestDatabase(t), 2)
 t.teardown(() => db.end())
+
+const copyRows = async (client: DbClient, table: string, columns: string[], text: string): Promise<void> => {
+  await startCopyRows(client, table, columns, text).written
+}
 
 const HOSTILE = [
   'plain',
@@ -57,4 +62,37 @@ t.test('nothing to write sends nothing', async t => {
   t.teardown(() => client.release())
   await copyRows(client, 'no_such_table', ['n'], '')
   t.pass('no statement was sent for an empty set of rows')
+})
+
+t.test('a large COPY is handed over before it is written, so the caller can work meanwhile', async t => {
+  const client = await db.connect()
+  t.teardown(() => client.release())
+  await client.query('CREATE TEMP TABLE bulk_rows (n int, body text)')
+  const rows = Array.from({ length: 20_000 }, (_, n) => `${n}\t${'x'.repeat(100)}\n`).join('')
+  const settled: string[] = []
+  const copy = startCopyRows(client, 'bulk_rows', ['n', 'body'], rows)
+  await Promise.all([copy.sent.then(() => settled.push('sent')), copy.written.then(() => settled.push('written'))])
+  t.strictSame(settled, ['sent', 'written'])
+  const { rows: [count] } = await client.query('SELECT count(*)::int AS n FROM bulk_rows')
+  t.equal(count.n, 20_000)
+})
+
+t.test('a COPY that fails still settles sent; the error comes from written, never as an unhandled rejection', async t => {
+  const unhandled: unknown[] = []
+  const onUnhandled = (reason: unknown): void => { unhandled.push(reason) }
+  process.on('unhandledRejection', onUnhandled)
+  t.teardown(() => { process.off('unhandledRejection', onUnhandled) })
+  const client = await db.connect()
+  t.teardown(() => client.release())
+  await client.query('CREATE TEMP TABLE typed_rows (n int NOT NULL)')
+  for (const [what, table, text] of [['a table that does not exist', 'no_such_table', '1\n'], ['a row that does not fit', 'typed_rows', '1\nnot a number\n']]) {
+    await client.query('BEGIN')
+    const copy = startCopyRows(client, table!, ['n'], text!)
+    await copy.sent
+    // A turn of the event loop with the failure in the air and no one awaiting it yet.
+    await new Promise(resolve => setTimeout(resolve, 50))
+    await t.rejects(copy.written, /does not exist|invalid input syntax/, what)
+    await client.query('ROLLBACK')
+  }
+  t.strictSame(unhandled, [])
 })

@@ -1,4 +1,4 @@
-import { copyPlain, copyRows, copyText, copyTextArray, NULL_FIELD } from '../../db/copy-rows.js'
+import { copyPlain, copyText, copyTextArray, NULL_FIELD, startCopyRows, type CopyInProgress } from '../../db/copy-rows.js'
 import type { Db, DbClient } from '../../db/pool.js'
 import { ENTRA_ATTRIBUTE_COLUMNS, ENTRA_ATTRIBUTES, userFromRow, type EntraUserRecord, type SourceRecord } from './user.js'
 
@@ -90,11 +90,10 @@ const UPSERT_SQL = `INSERT INTO directory_users (directory_id, ${COLUMN_LIST})
   ON CONFLICT (id) DO UPDATE SET ${UPDATE_SET}`
 
 /**
- * Writes users new to the directory with COPY: no conflict to resolve, so nothing to parse
- * but the rows themselves. Users already stored go through `writeUsers`.
+ * Starts writing users new to the directory with COPY: no conflict to resolve, so nothing
+ * to parse but the rows themselves. Users already stored go through `writeUsers`.
  */
-export async function insertNewUsers (client: DbClient, directoryId: string, users: EntraUserRecord[]): Promise<void> {
-  if (users.length === 0) return
+export function insertNewUsers (client: DbClient, directoryId: string, users: EntraUserRecord[]): CopyInProgress {
   // A batch stamps its users with one time: formatted once.
   const times = new Map<Date, string>()
   const time = (at: Date | null): string => {
@@ -114,7 +113,7 @@ export async function insertNewUsers (client: DbClient, directoryId: string, use
       `${time(user.createdAt)}\t${time(user.lastModifiedAt)}\t${time(user.deletedAt)}\t` +
       `${copyText(user.source?.jobId)}\t${copyPlain(user.source?.requestId)}\t${copyPlain(user.source?.operationIndex)}\n`
   }
-  await copyRows(client, 'directory_users', COPY_COLUMNS, rows)
+  return startCopyRows(client, 'directory_users', COPY_COLUMNS, rows)
 }
 
 const COPY_COLUMNS = ['directory_id', ...WRITE_COLUMNS.map(([name]) => name)]

@@ -6,7 +6,7 @@ import { deleteAdUsers, linkWaitingAdReports, loadAdUsers, loadContainers, recor
 import { encodeLogEntries, type LogEntry } from '../../logs/provisioning-log-writer.js'
 import type { PreparedOperation } from '../apply-operations.js'
 import type { CycleState } from '../cycles.js'
-import type { AppliedBatch, BatchOptions, ClaimedBatch } from '../process-batch.js'
+import type { AppliedBatch, BatchOptions, ClaimedBatch, LogWriter } from '../process-batch.js'
 import { linkedReportEntries } from '../reference-resolution.js'
 import { stageOperations } from '../staged-operations.js'
 import { applyAdOperations, distinguishedNameOf, parentKeyOf, type AdMappedUser } from './apply-ad-operations.js'
@@ -27,7 +27,7 @@ interface GatheredOperations {
  * operations can touch, apply them in memory, then write deletes, users, pending references
  * and the log, as the entra path does.
  */
-export async function applyToAdDirectory (client: DbClient, batch: ClaimedBatch, gathered: GatheredOperations, cycle: CycleState, options: BatchOptions, writeLogs: (encoded: string[]) => Promise<void>): Promise<AppliedBatch> {
+export async function applyToAdDirectory (client: DbClient, batch: ClaimedBatch, gathered: GatheredOperations, cycle: CycleState, options: BatchOptions, writeLogs: LogWriter): Promise<AppliedBatch> {
   const { operations, requestOfOperation, entries } = gathered
   const mapped = operations.map(operation => operation.mapped as unknown as AdMappedUser)
   const domain = batch.domains[0]!
@@ -60,16 +60,17 @@ export async function applyToAdDirectory (client: DbClient, batch: ClaimedBatch,
   await writeAdUsers(client, batch.directoryId, result.changed)
   await recordAdSources(client, result.unchangedSources)
   const linked = await linkWaitingAdReports(client, batch.directoryId, result.arrivedIds, result.changed.map(user => user.id))
-  const logsWritten = writeLogs(encodeLogEntries(entries))
+  const log = writeLogs(encodeLogEntries(entries))
+  await log.sent
   options.prepared?.prepareWaiting()
-  await logsWritten
+  await log.written
   const applied = { outcomes: entries.map(entry => entry.outcome), appliedDeletes: result.appliedDeletes, staged: result.staged.length }
   if (linked.length === 0) return { entries: entries.length, ...applied }
 
   const written = new Map(result.changed.map(user => [user.id, user]))
   const linkedEntries = linkedReportEntries(linked, result.outcomes, requestOfOperation, batch.requests.at(-1)!.id,
     report => { const manager = written.get(report.managerId); return manager === undefined ? report.managerId : distinguishedNameOf(manager) })
-  await writeLogs(encodeLogEntries(linkedEntries))
+  await writeLogs(encodeLogEntries(linkedEntries)).written
   return { entries: entries.length + linkedEntries.length, ...applied }
 }
 
