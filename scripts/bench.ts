@@ -20,6 +20,7 @@
  * BENCH_QUICK=1 (smaller counts, for a smoke run), BENCH_CPU_PROF=<dir> (worker and API
  * write V8 CPU profiles there on exit), BENCH_ANALYZE=1 (run ANALYZE on the bench database
  * every 3 s, standing in for autovacuum's auto-analyze on a server that has autovacuum off),
+ * BENCH_API_PROCESSES (API_PROCESSES of the API; default 2, one per core of this machine class),
  * BENCH_NODE_ARGS_API / BENCH_NODE_ARGS_WORKER (node or V8 flags for one role, space-separated,
  * to compare settings such as --heap-growing-percent).
  */
@@ -43,6 +44,9 @@ const ROOT = path.resolve(fileURLToPath(new URL('..', import.meta.url)))
 const ADMIN_URL = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres'
 const REDIS_URL = process.env.BENCH_REDIS_URL || 'redis://127.0.0.1:6379'
 const QUICK = process.env.BENCH_QUICK === '1'
+// Accepting is mostly JavaScript, one core per Node process: the API runs one process per core,
+// as the README advises. The worker stays one process: one job's batches run one at a time.
+const API_PROCESSES = Number(process.env.BENCH_API_PROCESSES ?? 2)
 const CPU_PROF_DIR = process.env.BENCH_CPU_PROF
 const ANALYZE_EVERY_MS = process.env.BENCH_ANALYZE === '1' ? 3000 : undefined
 const QUEUE_PREFIX = `scim-bench-${randomBytes(4).toString('hex')}`
@@ -170,7 +174,8 @@ async function main (): Promise<void> {
     // One client drives the whole load into a paused job: the throttles run (their cost is
     // measured) but are set high enough never to refuse.
     RATE_LIMIT_PER_SECOND: '1000000',
-    MAX_BACKLOG_OPERATIONS: '100000000'
+    MAX_BACKLOG_OPERATIONS: '100000000',
+    API_PROCESSES: String(API_PROCESSES)
   }
   const profArgs = (role: string): string[] => CPU_PROF_DIR === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`, `--cpu-prof-name=${role}-${Date.now()}.cpuprofile`]
   const apiProcess = startRole(ROOT, build.mode, 'api', env, profArgs('api'))
@@ -178,7 +183,7 @@ async function main (): Promise<void> {
   const workerProcess = startRole(ROOT, build.mode, 'worker', env, profArgs('worker'))
   running.push(workerProcess)
   await waitForReady(baseUrl, running)
-  log(`service: api pid ${apiProcess.pid} on ${baseUrl}, worker pid ${workerProcess.pid} (${build.mode}); ready after ${elapsed()}`)
+  log(`service: api pid ${apiProcess.pid} (${API_PROCESSES} process${API_PROCESSES === 1 ? '' : 'es'}; CPU counts them all, RSS the largest) on ${baseUrl}, worker pid ${workerProcess.pid} (${build.mode}); ready after ${elapsed()}`)
 
   sampler = new MemorySampler({ api: apiProcess.pid, worker: workerProcess.pid })
   const cpu = new CpuMeter({ api: apiProcess.pid, worker: workerProcess.pid }, postmasterPid, redisUsed ? await redisServerPid(REDIS_URL) : undefined)
@@ -361,6 +366,7 @@ async function main (): Promise<void> {
       cpus: os.cpus().length,
       node: process.version,
       runMode: build.mode,
+      apiProcesses: API_PROCESSES,
       queue: redisUsed ? 'redis' : 'postgres (Redis unreachable)',
       postgres: pgSettings,
       analyzeEveryMs: ANALYZE_EVERY_MS ?? null,

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util'
+import cluster from 'node:cluster'
 import closeWithGrace from 'close-with-grace'
 import { loadConfig, type Config } from './config.js'
 import type { EmbeddedDatabase } from './db/embedded.js'
@@ -16,7 +17,8 @@ const USAGE = `Usage: scim-inbound <command>
 
   start     API and worker in one process; with no DATABASE_URL an embedded PostgreSQL
             under DATA_DIR and BullMQ on PostgreSQL; creates a demo job on first start
-  api       the HTTP API only (needs DATABASE_URL; REDIS_URL for BullMQ on Redis)
+  api       the HTTP API only (needs DATABASE_URL; REDIS_URL for BullMQ on Redis);
+            API_PROCESSES=n runs n of them on one port
   worker    the queue workers only (same)
   migrate   apply migrations/ (under an advisory lock; safe to run from many processes)
   token     mint a local HS256 token: --roles a,b --sub client-id [--expires-in seconds]
@@ -50,9 +52,17 @@ function requireDatabase (config: Config): Config {
 }
 
 async function runApi (config: Config): Promise<void> {
+  if (config.API_PROCESSES > 1 && cluster.isPrimary) {
+    const { runApiProcesses } = await import('./api-processes.js')
+    const log = (line: string): void => { process.stderr.write(`scim-inbound api: ${line}\n`) }
+    process.exit(await runApiProcesses({ count: config.API_PROCESSES, shutdownDelayMs: config.SHUTDOWN_DELAY_MS, log }))
+  }
+  // One of several API processes: Ctrl-C in a terminal reaches the whole process group, and
+  // a second signal would cut close-with-grace short, so only the first process's SIGTERM counts.
+  if (cluster.isWorker) process.on('SIGINT', () => {})
   const { startApi } = await import('./server.js')
   const app = await startApi(config)
-  closeWithGrace({ delay: config.SHUTDOWN_DELAY_MS }, async ({ err }) => {
+  closeWithGrace({ delay: config.SHUTDOWN_DELAY_MS, skip: cluster.isWorker ? ['SIGINT'] : [] }, async ({ err }) => {
     if (err !== undefined) app.log.error({ err }, 'closing after an error')
     await app.close()
   })

@@ -30,6 +30,8 @@ export interface Config {
   /** BullMQ lock on a request being processed; a killed worker's request is retried after it lapses. */
   WORKER_LOCK_MS: number
   SHUTDOWN_DELAY_MS: number
+  /** `scim-inbound api` runs this many API processes on its port (node:cluster); 1: the process itself serves. */
+  API_PROCESSES: number
   /** `start` creates a demo directory and job on first run. */
   DEMO: boolean
   /** smtp://user:pass@host:port (or smtps://); unset keeps notifications in the outbox only. */
@@ -76,6 +78,7 @@ const schema = {
     SWEEP_GRACE_MS: { type: 'integer', minimum: 0, default: 10000 },
     WORKER_LOCK_MS: { type: 'integer', minimum: 1000, default: 30000 },
     SHUTDOWN_DELAY_MS: { type: 'integer', minimum: 0, default: 10000 },
+    API_PROCESSES: { type: 'integer', minimum: 1, maximum: 64, default: 1 },
     DEMO: { type: 'boolean', default: true },
     SMTP_URL: { type: 'string' },
     SMTP_FROM: { type: 'string', default: 'scim-inbound <no-reply@localhost>' },

@@ -116,10 +116,11 @@ export class MemorySampler {
     this.timer.unref()
   }
 
+  // A role started as several processes (API_PROCESSES) counts its largest one: the targets are per process.
   private sample (): void {
     for (const pid of Object.values(this.pids)) {
-      const rss = statusField(pid, 'VmRSS')
-      if (rss === undefined) continue
+      const rss = Math.max(...processGroup(pid).map(member => statusField(member, 'VmRSS') ?? 0))
+      if (rss === 0) continue
       this.maxRss.set(pid, Math.max(rss, this.maxRss.get(pid) ?? 0))
       this.phaseMax.set(pid, Math.max(rss, this.phaseMax.get(pid) ?? 0))
     }
@@ -138,7 +139,9 @@ export class MemorySampler {
     this.sample()
     const out: Record<string, { sampledMaxRssMb: number, vmHwmMb: number, currentRssMb: number }> = {}
     for (const [name, pid] of Object.entries(this.pids)) {
-      out[name] = { sampledMaxRssMb: round1(this.maxRss.get(pid) ?? NaN), vmHwmMb: round1(statusField(pid, 'VmHWM') ?? NaN), currentRssMb: round1(statusField(pid, 'VmRSS') ?? NaN) }
+      const group = processGroup(pid)
+      const largest = (field: 'VmRSS' | 'VmHWM'): number => Math.max(...group.map(member => statusField(member, field) ?? NaN))
+      out[name] = { sampledMaxRssMb: round1(this.maxRss.get(pid) ?? NaN), vmHwmMb: round1(largest('VmHWM')), currentRssMb: round1(largest('VmRSS')) }
     }
     return out
   }
@@ -166,6 +169,19 @@ function processStat (pid: number | string): ProcStat | undefined {
   }
 }
 
+/**
+ * A process and its live children: a role started as several processes (the API with
+ * API_PROCESSES) is its first process and the ones it forked. A child that exited is
+ * already in its parent's cutime/cstime.
+ */
+export function processGroup (pid: number): number[] {
+  const group = [pid]
+  for (const entry of readdirSync('/proc')) {
+    if (/^\d+$/.test(entry) && processStat(entry)?.ppid === pid) group.push(Number(entry))
+  }
+  return group
+}
+
 /** Busy ticks of the whole machine (all CPUs), from /proc/stat. */
 function systemBusyTicks (): number {
   const [cpu] = readFileSync('/proc/stat', 'utf8').split('\n')
@@ -189,7 +205,7 @@ export class CpuMeter {
   snapshot (): CpuSnapshot {
     const system = systemBusyTicks()
     const ticks: Record<string, number> = {}
-    for (const [name, pid] of Object.entries(this.pids)) ticks[name] = processStat(pid)?.ticks ?? 0
+    for (const [name, pid] of Object.entries(this.pids)) ticks[name] = processGroup(pid).reduce((sum, member) => sum + (processStat(member)?.ticks ?? 0), 0)
     const self = process.cpuUsage()
     ticks.bench = (self.user + self.system) / 1e6 * CLOCK_TICKS
     ticks.postgres = 0

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { createServer } from 'node:net'
 import path from 'node:path'
 import type { Test } from 'tap'
 import type { Config } from '../../src/config.js'
@@ -27,4 +28,13 @@ export async function waitFor<T> (what: string, probe: () => Promise<T | undefin
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
     await new Promise(resolve => setTimeout(resolve, 50))
   }
+}
+
+/** A TCP port nothing listens on right now, for a process the test starts. */
+export async function freePort (): Promise<number> {
+  const server = createServer()
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as { port: number }
+  await new Promise(resolve => server.close(resolve))
+  return port
 }

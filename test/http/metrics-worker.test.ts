@@ -1,18 +1,9 @@
 import t from 'tap'
-import { createServer } from 'node:net'
 import { buildService, bulkRequest, createJob, scimUser, upload, waitForRequest } from '../helpers/service.js'
-import { spawnCli, waitFor } from '../helpers/processes.js'
+import { freePort, spawnCli, waitFor } from '../helpers/processes.js'
 import { parsePrometheusText, samplesOf, valueOf } from '../helpers/prometheus-text.js'
 
 const WORKER_TOKEN = 'worker-scrape-secret'
-
-async function freePort (): Promise<number> {
-  const server = createServer()
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise(resolve => server.close(resolve))
-  return port
-}
 
 t.test('a separate worker serves its own metrics on METRICS_PORT', async t => {
   const { app, config } = await buildService(t)
