@@ -1,6 +1,9 @@
 import cluster, { type Worker } from 'node:cluster'
 
-/** A process that exits this soon after it was forked, before it listened, is not restarted: the others would fail alike. */
+/**
+ * A process that exits with an error this soon after it was forked, before it listened, is not
+ * restarted: its configuration or its database is at fault, and the others would fail alike.
+ */
 const EARLY_EXIT_MS = 10_000
 /** Pause before a process that died after serving is replaced, so a crash loop cannot spin. */
 const RESTART_DELAY_MS = 1000
@@ -29,7 +32,10 @@ export function runApiProcesses (options: ApiProcessesOptions): Promise<number> 
   const fork = (): void => {
     const worker = cluster.fork()
     forkedAt.set(worker.id, Date.now())
-    worker.once('listening', () => listening.add(worker.id))
+    worker.once('listening', () => {
+      listening.add(worker.id)
+      options.log(`API process ${worker.process.pid ?? '?'} is listening`)
+    })
   }
   const alive = (): Worker[] => Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => worker !== undefined && !worker.isDead())
 
@@ -44,7 +50,8 @@ export function runApiProcesses (options: ApiProcessesOptions): Promise<number> 
       setTimeout(() => { for (const worker of alive()) worker.process.kill('SIGKILL') }, options.shutdownDelayMs + 5000).unref()
     }
     cluster.on('exit', (worker, code, signal) => {
-      const early = !listening.has(worker.id) && Date.now() - (forkedAt.get(worker.id) ?? 0) < EARLY_EXIT_MS
+      // Killed by a signal (the OOM killer, an operator) is no fault of the configuration: replaced like any other.
+      const early = signal === null && !listening.has(worker.id) && Date.now() - (forkedAt.get(worker.id) ?? 0) < EARLY_EXIT_MS
       listening.delete(worker.id)
       forkedAt.delete(worker.id)
       const how = signal !== null ? `signal ${signal}` : `code ${code}`
