@@ -1,5 +1,5 @@
 import type { Db } from '../db/pool.js'
-import { validateBulkRequest } from './validate-bulk-request.js'
+import { operationIdentities, type OperationIdentity } from './operation-identities.js'
 
 export interface OperationStatus {
   index: number
@@ -26,18 +26,22 @@ export interface RequestStatus {
 
 /**
  * The status resource of one accepted request: its state and, per operation, the outcome
- * read from the provisioning log (or `pending` while it waits).
+ * read from the provisioning log (or `pending` while it waits). Once every operation is
+ * logged, the log alone answers: it holds each operation's bulkId, method and externalId,
+ * so the payload is not read again.
  */
 export async function getRequestStatus (db: Db, jobId: string, requestId: string): Promise<RequestStatus | undefined> {
   const { rows: [request] } = await db.query(
-    'SELECT id, job_id, state, payload, operation_count, received_at, completed_at FROM bulk_requests WHERE id = $1 AND job_id = $2', [requestId, jobId])
+    'SELECT id, job_id, state, operation_count, received_at, completed_at FROM bulk_requests WHERE id = $1 AND job_id = $2', [requestId, jobId])
   if (request === undefined) return undefined
   const { rows: logs } = await db.query(
-    `SELECT id, operation_index, action, status, error_code, reason, target_id FROM provisioning_logs
-     WHERE request_id = $1 AND operation_index >= 0 AND target_user_id IS NULL`, [requestId])
+    `SELECT id, operation_index, action, status, error_code, reason, target_id, bulk_id, method, source_id FROM provisioning_logs
+     WHERE request_id = $1 AND operation_index >= 0 AND target_user_id IS NULL ORDER BY operation_index`, [requestId])
+  const fullyLogged = logs.length === request.operation_count
+  const operations: OperationIdentity[] = fullyLogged
+    ? logs.map(log => ({ index: log.operation_index, bulkId: log.bulk_id, method: log.method, externalId: log.source_id }))
+    : await operationIdentities(db, requestId)
   const logByIndex = new Map(logs.map(log => [log.operation_index as number, log]))
-  const parsed = validateBulkRequest(JSON.parse(request.payload))
-  const operations = parsed.ok ? parsed.request.operations : []
   const waiting = request.state === 'purged' ? 'purged' : 'pending'
   return {
     id: request.id,
@@ -49,10 +53,7 @@ export async function getRequestStatus (db: Db, jobId: string, requestId: string
     operations: operations.map(op => {
       const log = logByIndex.get(op.index)
       return {
-        index: op.index,
-        bulkId: op.bulkId ?? null,
-        method: op.method,
-        externalId: op.data.externalId,
+        ...op,
         action: log?.action ?? null,
         status: log?.status ?? waiting,
         errorCode: log?.error_code ?? null,

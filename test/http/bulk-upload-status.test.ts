@@ -28,6 +28,16 @@ t.test('a queued request: state queued, every operation pending', async t => {
     { index: 0, bulkId: 'a', method: 'POST', externalId: '1', action: null, status: 'pending', errorCode: null, reason: null, targetId: null, logId: null },
     { index: 1, bulkId: null, method: 'DELETE', externalId: '2', action: null, status: 'pending', errorCode: null, reason: null, targetId: null, logId: null }
   ])
+  t.same((await getStatus(app, job, requestId)).json(), status, 'read again while it waits: the same')
+
+  // Once processed, each operation keeps its identity and gains its outcome.
+  t.equal((await app.inject({ method: 'POST', url: `${job.jobUrl}/start`, headers: auth() })).statusCode, 204)
+  const completed = await waitForRequest(app, job, requestId)
+  t.match(completed.operations, [
+    { index: 0, bulkId: 'a', method: 'POST', externalId: '1', action: 'create', status: 'success', targetId: UUID, logId: UUID },
+    { index: 1, bulkId: null, method: 'DELETE', externalId: '2', action: 'delete', status: 'skipped', logId: UUID }
+  ])
+  t.equal(completed.operations.length, 2)
 })
 
 t.test('a completed request: per operation action, status, error and target', async t => {
