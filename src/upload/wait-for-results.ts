@@ -29,14 +29,17 @@ interface StatusResource {
 const FIRST_DELAY_MS = 100
 const MAX_DELAY_MS = 2000
 const STALL_NOTICE_MS = 60_000
-/** Status resources read side by side once the oldest request is done: the next ones usually are too. */
-const READ_AHEAD = 4
+/** At most this many status resources are read side by side, when the job is well ahead of the follower. */
+const MAX_READ_AHEAD = 8
 
 /**
  * Follows accepted requests to their outcome through their status resources (the Location
  * of each 202). The service processes a job's requests in acceptance order, so only the
- * oldest unfinished request is polled while the job works, with a growing pause; when it is
- * done, the next few are read at once.
+ * oldest unfinished request is polled while the job works, with a growing pause. When it is
+ * done, the next ones may be too (the job got ahead while the follower waited): one more is
+ * read beside those that were done last time, so a follower behind catches up in a few
+ * rounds, and one that keeps pace reads a waiting request's long list of pending operations
+ * rarely.
  */
 export class ResultFollower {
   private readonly queue: AcceptedRequest[] = []
@@ -95,7 +98,7 @@ export class ResultFollower {
           delay = FIRST_DELAY_MS
           lastProgress = Date.now()
           stallReported = false
-          readAhead = READ_AHEAD
+          readAhead = Math.min(MAX_READ_AHEAD, done + 1)
           continue
         }
         readAhead = 1
