@@ -15,6 +15,8 @@ export interface Exchange {
   headers?: Record<string, string>
   /** Send no Authorization header (the default is a token with every role). */
   anonymous?: boolean
+  /** The caller's address (default 127.0.0.1): a client without a token is counted by it. */
+  remoteAddress?: string
 }
 
 export interface ExerciseOptions {
@@ -29,7 +31,7 @@ const UUID_SEGMENT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 /** Over Fastify's bodyLimit (1 MiB) and a job's default maxPayloadBytes (5 MiB) alike. */
 const OVERSIZED_BODY = JSON.stringify({ padding: 'x'.repeat(6 * 1024 * 1024) })
 
-/** A client of its own on the throttled app, so the budget it spends is only its own. */
+/** Clients of their own on the throttled app, so the budget they spend is only theirs. */
 const THROTTLED_CLIENT = 'openapi-throttled-client'
 
 /**
@@ -42,6 +44,9 @@ const THROTTLED_CLIENT = 'openapi-throttled-client'
  * So a new route needs one success case to have all its documented refusals tried.
  */
 export class OpenapiExerciser {
+  /** Clients that have spent their budget on the throttled app so far. */
+  private throttledClients = 0
+
   constructor (
     private readonly t: Test,
     private readonly contract: OpenapiContract,
@@ -96,10 +101,19 @@ export class OpenapiExerciser {
     }
   }
 
-  /** Spends the client's budget (one request a second on the throttled app) on a harmless read, then sends the request. */
+  /**
+   * Spends a client's budget (one request a second on the throttled app) on a harmless read,
+   * then sends the request. A client's window opens with its first request, so each case is a
+   * new client (client id, or address without a token): the read opens its window and the
+   * request lands in it. One client for all cases would spend in a window an earlier case
+   * opened, which can close between the read and the request.
+   */
   private async overRateLimit (name: string, exchange: Exchange): Promise<void> {
-    const throttledExchange = exchange.anonymous === true ? exchange : { ...exchange, headers: { ...exchange.headers, authorization: `Bearer ${token(undefined, THROTTLED_CLIENT)}` } }
-    await this.inject(this.throttled, { method: 'GET', url: '/openapi.yaml', anonymous: exchange.anonymous, headers: throttledExchange.headers })
+    const client = ++this.throttledClients
+    const throttledExchange: Exchange = exchange.anonymous === true
+      ? { ...exchange, remoteAddress: `10.0.${(client >> 8) & 255}.${client & 255}` }
+      : { ...exchange, headers: { ...exchange.headers, authorization: `Bearer ${token(undefined, `${THROTTLED_CLIENT}-${client}`)}` } }
+    await this.inject(this.throttled, { method: 'GET', url: '/openapi.yaml', anonymous: exchange.anonymous, headers: throttledExchange.headers, remoteAddress: throttledExchange.remoteAddress })
     await this.send(`${name}, over the client's rate limit`, throttledExchange, 429, { app: this.throttled, derive: false })
   }
 
@@ -109,7 +123,7 @@ export class OpenapiExerciser {
     const contentType = contentTypeOf(exchange)
     if (contentType !== undefined) headers['content-type'] = contentType
     const payload = exchange.payload === undefined ? undefined : typeof exchange.payload === 'string' ? exchange.payload : JSON.stringify(exchange.payload)
-    return await app.inject({ method: exchange.method, url: exchange.url, headers, ...(payload === undefined ? {} : { payload }) })
+    return await app.inject({ method: exchange.method, url: exchange.url, headers, ...(payload === undefined ? {} : { payload }), ...(exchange.remoteAddress === undefined ? {} : { remoteAddress: exchange.remoteAddress }) })
   }
 }
 
