@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { v7 as timeOrderedUuid } from 'uuid'
-import { copyJson, copyPlain, copyText, startCopyRows, type CopyInProgress } from '../db/copy-rows.js'
+import { copyJson, copyPlain, copyText, joinRows, startCopyRows, type CopyInProgress } from '../db/copy-rows.js'
 import type { DbClient } from '../db/pool.js'
 import type { OperationOutcome } from '../provisioning/outcome.js'
 import { storeModifiedProperties } from './modified-properties.js'
@@ -31,13 +31,14 @@ const BATCH_COLUMNS = ['job_id', 'cycle_id', 'activity_at', 'duration_ms'] as co
 const COLUMNS = [...ENTRY_COLUMNS, ...BATCH_COLUMNS]
 
 /**
- * Encodes log entries as rows of COPY text, without the columns their batch fills. Separate
- * from the write so the encoding can happen while PostgreSQL is busy with the statements
- * before it. Modified properties and steps are stored as the JSON text made here: nobody
- * else writes them, so PostgreSQL need not check that JSON again.
+ * Encodes log entries as rows of COPY text, in bytes, without the columns their batch fills.
+ * Separate from the write so the encoding, bytes included, happens while PostgreSQL is busy
+ * with the statements before it; the write only joins them. Modified properties and steps
+ * are stored as the JSON text made here: nobody else writes them, so PostgreSQL need not
+ * check that JSON again.
  */
-export function encodeLogEntries (entries: LogEntry[]): string[] {
-  return entries.map(({ requestId, outcome, followUp }) =>
+export function encodeLogEntries (entries: LogEntry[]): Buffer[] {
+  return entries.map(({ requestId, outcome, followUp }) => Buffer.from(
     // Time-ordered: new entries land at the right edge of the primary key's index instead
     // of on a random page of it.
     `${timeOrderedUuid()}\t${requestId}\t${outcome.operationIndex}\t` +
@@ -46,7 +47,7 @@ export function encodeLogEntries (entries: LogEntry[]): string[] {
     `${outcome.action}\t${outcome.status}\t${copyText(outcome.errorCode)}\t${copyText(outcome.reason)}\t${copyText(outcome.bulkId)}\t` +
     `${copyPlain(outcome.method)}\t${copyText(outcome.externalId)}\t${copyText(outcome.sourceDisplayName)}\t` +
     `${copyPlain(outcome.targetId)}\t${copyText(outcome.targetDisplayName)}\t` +
-    `${copyJson(JSON.stringify(storeModifiedProperties(outcome.modifiedProperties)))}\t${copyJson(JSON.stringify(storeSteps(outcome.steps)))}`)
+    `${copyJson(JSON.stringify(storeModifiedProperties(outcome.modifiedProperties)))}\t${copyJson(JSON.stringify(storeSteps(outcome.steps)))}`, 'utf8'))
 }
 
 /**
@@ -55,12 +56,12 @@ export function encodeLogEntries (entries: LogEntry[]): string[] {
  * completed request is never processed again, and the unique (request, operation[, report])
  * index would refuse a second set.
  */
-export async function writeProvisioningLogs (client: DbClient, context: LogBatchContext, encodedEntries: string[]): Promise<void> {
+export async function writeProvisioningLogs (client: DbClient, context: LogBatchContext, encodedEntries: Buffer[]): Promise<void> {
   await startProvisioningLogsWrite(client, context, encodedEntries).written
 }
 
 /** `writeProvisioningLogs`, for a caller with work of its own to do while PostgreSQL writes. */
-export function startProvisioningLogsWrite (client: DbClient, context: LogBatchContext, encodedEntries: string[]): CopyInProgress {
-  const batchFields = `\t${copyText(context.jobId)}\t${context.cycleId}\t${context.activityAt.toISOString()}\t${context.durationMs}\n`
-  return startCopyRows(client, 'provisioning_logs', COLUMNS, encodedEntries.length === 0 ? '' : encodedEntries.join(batchFields) + batchFields)
+export function startProvisioningLogsWrite (client: DbClient, context: LogBatchContext, encodedEntries: Buffer[]): CopyInProgress {
+  const batchFields = Buffer.from(`\t${copyText(context.jobId)}\t${context.cycleId}\t${context.activityAt.toISOString()}\t${context.durationMs}\n`, 'utf8')
+  return startCopyRows(client, 'provisioning_logs', COLUMNS, joinRows(encodedEntries, batchFields))
 }

@@ -156,7 +156,7 @@ export interface AppliedBatch {
 }
 
 /** Starts writing encoded log entries in the batch's transaction. */
-export type LogWriter = (encoded: string[]) => CopyInProgress
+export type LogWriter = (encoded: Buffer[]) => CopyInProgress
 
 /**
  * Applies the batch's operations in order and writes their effects; `writeLogs` receives the
@@ -217,7 +217,7 @@ async function applyRequests (client: DbClient, batch: ClaimedBatch, cycle: Cycl
   // Awaited below; marked handled now, so a failure while the rows are handed over is not
   // taken for an unhandled one.
   usersWritten.catch(() => {})
-  let encoded: string[]
+  let encoded: Buffer[]
   try {
     await newUsers.sent
     encoded = encodeLogEntries(entries)

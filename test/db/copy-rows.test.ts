@@ -1,5 +1,5 @@
 import t from 'tap'
-import { copyJson, copyPlain, copyText, copyTextArray, startCopyRows } from '../../src/db/copy-rows.js'
+import { copyJson, copyPlain, copyText, copyTextArray, joinRows, startCopyRows } from '../../src/db/copy-rows.js'
 import type { DbClient } from '../../src/db/pool.js'
 import { createPool } from '../../src/db/pool.js'
 import { createTestDatabase } from '../helpers/environment.js'
@@ -9,7 +9,7 @@ import { createTestDatabase } from '../helpers/environment.js'
 const db = createPool(await createTestDatabase(t), 2)
 t.teardown(() => db.end())
 
-const copyRows = async (client: DbClient, table: string, columns: string[], text: string): Promise<void> => {
+const copyRows = async (client: DbClient, table: string, columns: string[], text: string | Buffer): Promise<void> => {
   await startCopyRows(client, table, columns, text).written
 }
 
@@ -36,8 +36,10 @@ t.test('text, JSON and text arrays come back from PostgreSQL exactly as sent', a
   await client.query('CREATE TEMP TABLE copied (n int, body text, document text, list text[], missing text)')
   const documents = HOSTILE.map(text => JSON.stringify([text, { nested: text }]))
   const lists = HOSTILE.map(text => [text, `${text}, again`, 'NULL', ''])
-  const rows = HOSTILE.map((text, n) => `${copyPlain(n)}\t${copyText(text)}\t${copyJson(documents[n]!)}\t${copyTextArray(lists[n]!)}\t${copyText(null)}\n`).join('')
-  await copyRows(client, 'copied', ['n', 'body', 'document', 'list', 'missing'], rows)
+  // As the worker writes them: each row encoded on its own, joined with the fields every
+  // row shares (here the last column) and the newline.
+  const rows = HOSTILE.map((text, n) => Buffer.from(`${copyPlain(n)}\t${copyText(text)}\t${copyJson(documents[n]!)}\t${copyTextArray(lists[n]!)}`, 'utf8'))
+  await copyRows(client, 'copied', ['n', 'body', 'document', 'list', 'missing'], joinRows(rows, Buffer.from(`\t${copyText(null)}\n`)))
   const { rows: back } = await client.query('SELECT n, body, document, list, missing FROM copied ORDER BY n')
   t.strictSame(back.map(row => row.body), HOSTILE)
   t.strictSame(back.map(row => row.document), documents, 'JSON text is stored as made')

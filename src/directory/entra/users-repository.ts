@@ -1,4 +1,4 @@
-import { copyPlain, copyText, copyTextArray, NULL_FIELD, startCopyRows, type CopyInProgress } from '../../db/copy-rows.js'
+import { copyPlain, copyText, copyTextArray, joinRows, NULL_FIELD, ROW_END, startCopyRows, type CopyInProgress } from '../../db/copy-rows.js'
 import type { Db, DbClient } from '../../db/pool.js'
 import { ENTRA_ATTRIBUTE_COLUMNS, ENTRA_ATTRIBUTES, userFromRow, type EntraUserRecord, type SourceRecord } from './user.js'
 
@@ -102,18 +102,18 @@ export function insertNewUsers (client: DbClient, directoryId: string, users: En
     if (text === undefined) times.set(at, text = at.toISOString())
     return text
   }
-  let rows = ''
+  const rows: Buffer[] = []
   for (const user of users) {
     let row = `${directoryId}\t${user.id}`
     for (const attribute of ENTRA_ATTRIBUTES) {
       const value = user[attribute]
       row += '\t' + (typeof value === 'boolean' ? (value ? 't' : 'f') : Array.isArray(value) ? copyTextArray(value) : copyText(value))
     }
-    rows += `${row}\t${copyPlain(user.managerId)}\t${copyText(user.managerExternalId)}\t${copyText(user.createdByJobId)}\t` +
+    rows.push(Buffer.from(`${row}\t${copyPlain(user.managerId)}\t${copyText(user.managerExternalId)}\t${copyText(user.createdByJobId)}\t` +
       `${time(user.createdAt)}\t${time(user.lastModifiedAt)}\t${time(user.deletedAt)}\t` +
-      `${copyText(user.source?.jobId)}\t${copyPlain(user.source?.requestId)}\t${copyPlain(user.source?.operationIndex)}\n`
+      `${copyText(user.source?.jobId)}\t${copyPlain(user.source?.requestId)}\t${copyPlain(user.source?.operationIndex)}`, 'utf8'))
   }
-  return startCopyRows(client, 'directory_users', COPY_COLUMNS, rows)
+  return startCopyRows(client, 'directory_users', COPY_COLUMNS, joinRows(rows, ROW_END))
 }
 
 const COPY_COLUMNS = ['directory_id', ...WRITE_COLUMNS.map(([name]) => name)]
