@@ -72,7 +72,7 @@ export interface CopyInProgress {
  * newlines, where rows sent as one JSON parameter were parsed twice (once to check the
  * JSON, once to read it).
  */
-export function startCopyRows (client: DbClient, table: string, columns: readonly string[], rows: Buffer | string): CopyInProgress {
+export function startCopyRows (client: DbClient, table: string, columns: readonly string[], rows: Buffer): CopyInProgress {
   if (rows.length === 0) return { sent: Promise.resolve(), written: Promise.resolve() }
   const stream = client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`))
   const written = finished(stream)
@@ -81,7 +81,7 @@ export function startCopyRows (client: DbClient, table: string, columns: readonl
   // handled, so it reaches the caller's later `await written` instead of ending the
   // process as an unhandled rejection while the caller awaits `sent`.
   const failedOrDone = written.then(() => {}, () => {})
-  const handedOver = new Promise<void>(resolve => stream.write(typeof rows === 'string' ? Buffer.from(rows, 'utf8') : rows, () => resolve()))
+  const handedOver = new Promise<void>(resolve => stream.write(rows, () => resolve()))
   stream.end()
   return { sent: Promise.race([handedOver, failedOrDone]), written }
 }

@@ -31,19 +31,9 @@ export async function analyzeChangedTables (db: Db): Promise<string[]> {
         `SELECT relname FROM pg_stat_user_tables
          WHERE relname = ANY($1) AND schemaname = current_schema()
            AND n_mod_since_analyze > greatest(500, 0.5 * n_live_tup)`, [TABLES])
-      for (const { relname } of rows) {
-        // Only this ANALYZE: the target reverts with the transaction, and a server's own
-        // auto-analyze or a DBA's ANALYZE keep theirs.
-        await client.query('BEGIN')
-        try {
-          await client.query(`SET LOCAL default_statistics_target = ${GROWTH_STATISTICS_TARGET}`)
-          await client.query(`ANALYZE ${relname}`)
-          await client.query('COMMIT')
-        } catch (err) {
-          await client.query('ROLLBACK').catch(() => {})
-          throw err
-        }
-      }
+      // One query of two statements is one implicit transaction: the target holds for this
+      // ANALYZE only, and a server's own auto-analyze or a DBA's ANALYZE keep theirs.
+      for (const { relname } of rows) await client.query(`SET LOCAL default_statistics_target = ${GROWTH_STATISTICS_TARGET}; ANALYZE ${relname}`)
       return rows.map(row => row.relname)
     } finally {
       await client.query('SELECT pg_advisory_unlock($1)', [ANALYZE_LOCK_KEY])

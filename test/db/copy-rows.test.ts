@@ -10,7 +10,7 @@ const db = createPool(await createTestDatabase(t), 2)
 t.teardown(() => db.end())
 
 const copyRows = async (client: DbClient, table: string, columns: string[], text: string | Buffer): Promise<void> => {
-  await startCopyRows(client, table, columns, text).written
+  await startCopyRows(client, table, columns, typeof text === 'string' ? Buffer.from(text) : text).written
 }
 
 const HOSTILE = [
@@ -72,7 +72,7 @@ t.test('a large COPY is handed over before it is written, so the caller can work
   await client.query('CREATE TEMP TABLE bulk_rows (n int, body text)')
   const rows = Array.from({ length: 20_000 }, (_, n) => `${n}\t${'x'.repeat(100)}\n`).join('')
   const settled: string[] = []
-  const copy = startCopyRows(client, 'bulk_rows', ['n', 'body'], rows)
+  const copy = startCopyRows(client, 'bulk_rows', ['n', 'body'], Buffer.from(rows))
   await Promise.all([copy.sent.then(() => settled.push('sent')), copy.written.then(() => settled.push('written'))])
   t.strictSame(settled, ['sent', 'written'])
   const { rows: [count] } = await client.query('SELECT count(*)::int AS n FROM bulk_rows')
@@ -89,7 +89,7 @@ t.test('a COPY that fails still settles sent; the error comes from written, neve
   await client.query('CREATE TEMP TABLE typed_rows (n int NOT NULL)')
   for (const [what, table, text] of [['a table that does not exist', 'no_such_table', '1\n'], ['a row that does not fit', 'typed_rows', '1\nnot a number\n']]) {
     await client.query('BEGIN')
-    const copy = startCopyRows(client, table!, ['n'], text!)
+    const copy = startCopyRows(client, table!, ['n'], Buffer.from(text!))
     await copy.sent
     // A turn of the event loop with the failure in the air and no one awaiting it yet.
     await new Promise(resolve => setTimeout(resolve, 50))
